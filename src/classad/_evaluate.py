@@ -1,0 +1,722 @@
+"""Evaluation: expression trees compiled to Python closures.
+
+Each node is compiled once, on first evaluation, into a closure
+``fn(scope, state) -> value`` that is cached on the node (trees are shared,
+so the work is shared too).  ``scope`` is the ClassAd the expression is
+evaluated in (the C++ ``curAd``; ``None`` for a free-standing expression)
+and ``state`` an :class:`EvalState`.
+
+Semantics follow the C++ library (``operators.cpp``, ``attrrefs.cpp``):
+
+* every operator is strict -- ``error`` beats ``undefined`` beats a value --
+  except ``&&``, ``||``, ``?:`` (both forms), ``is`` and ``isnt``;
+* an unscoped name is looked up in the current ad, then its lexical
+  parents; the special names ``self``/``my``, ``parent``, ``toplevel``/``root``
+  and ``CurrentTime`` are resolved at the first level that does not define
+  them; while two ads are being matched, a name found nowhere is looked up
+  in the other ad too (HTCondor's old-ClassAd compatibility);
+* following attribute references more than :data:`MAX_DEPTH` deep (a
+  self-referencing ad) makes the whole evaluation fail, which the Python
+  API reports as :class:`classad.ClassAdEvaluationError`.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+from ._functions import BUILTINS
+from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Paren, RecordExpr, Unary
+from ._values import ERROR, INT64_MAX, INT64_MIN, UNDEFINED, AbsTime, ListValue, RelTime, wrap64
+
+MAX_DEPTH = 400
+
+# Deep trees (a sum of 20,000 terms) evaluate by recursion, as in C++.
+# Python-to-Python calls do not use the C stack, so a high limit is safe.
+if sys.getrecursionlimit() < 100_000:
+    sys.setrecursionlimit(100_000)
+
+
+class EvalFailure(Exception):
+    """Evaluation could not complete (the C++ ``Evaluate`` returned false)."""
+
+
+class EvalState:
+    """Per-evaluation state: the root scope and the remaining reference depth."""
+
+    __slots__ = ("root", "depth")
+
+    def __init__(self, scope=None):
+        self.depth = MAX_DEPTH
+        root = scope
+        if root is not None:
+            seen = 0
+            while root._parent is not None and seen < 10_000:
+                root = root._parent
+                seen += 1
+        self.root = root
+
+    def eval(self, node, scope):
+        """Evaluate *node* in *scope* within this state."""
+        fn = node.fn or compile_node(node)
+        return fn(scope, self)
+
+    def list_items(self, lv: ListValue) -> list:
+        """The evaluated elements of a list value."""
+        scope = lv.scope
+        return [(n.fn or compile_node(n))(scope, self) for n in lv.exprs]
+
+
+def evaluate(node, scope=None):
+    """Evaluate *node* in *scope* with a fresh state; raises EvalFailure."""
+    st = EvalState(scope)
+    fn = node.fn or compile_node(node)
+    try:
+        return fn(scope, st)
+    except RecursionError:
+        raise EvalFailure("expression too deeply nested") from None
+
+
+def bool_equiv(v):
+    """``True``/``False`` for booleans and numbers, ``None`` for anything else."""
+    t = type(v)
+    if t is bool:
+        return v
+    if t is int or t is float:
+        return v != 0
+    return None
+
+
+# -- attribute lookup --------------------------------------------------------
+
+_SPECIAL = frozenset({"toplevel", "root", "self", "my", "parent", "currenttime"})
+
+
+def _lookup(key: str, start, st):
+    """Find *key* from *start* upwards.
+
+    Returns ``(node, scope)`` for an attribute, ``(None, value)`` for a
+    special name resolved to a value, or ``None`` if not found.
+    """
+    current = start
+    while current is not None:
+        entry = current._attrs.get(key)
+        if entry is not None:
+            return entry[1], current
+        superscope = None if current is st.root else current._parent
+        if key in _SPECIAL:
+            if key == "self" or key == "my":
+                return None, current
+            if key == "parent":
+                return None, superscope if superscope is not None else UNDEFINED
+            if key == "currenttime":
+                return None, int(time.time())
+            if st.root is None:
+                raise EvalFailure("no root scope")
+            return None, st.root
+        current = superscope
+        if current is start:
+            return None
+    return None
+
+
+def _eval_found(found, st):
+    node, where = found
+    if node is None:
+        return where
+    if st.depth <= 0:
+        raise EvalFailure("attribute references nested too deeply (self-reference?)")
+    st.depth -= 1
+    v = (node.fn or compile_node(node))(where, st)
+    st.depth += 1
+    return v
+
+
+def _compile_attr(node: Attr):
+    key = node.key
+    if node.base is None and not node.absolute:
+        def attr(scope, st):
+            if scope is None:
+                return UNDEFINED
+            entry = scope._attrs.get(key)
+            if entry is not None:
+                if st.depth <= 0:
+                    raise EvalFailure("attribute references nested too deeply (self-reference?)")
+                n = entry[1]
+                st.depth -= 1
+                v = (n.fn or compile_node(n))(scope, st)
+                st.depth += 1
+                return v
+            found = _lookup(key, scope, st)
+            if found is None:
+                alt = scope._alternate
+                if alt is None:
+                    return UNDEFINED
+                found = _lookup(key, alt, st)
+                if found is None:
+                    return UNDEFINED
+            return _eval_found(found, st)
+        return attr
+
+    if node.absolute:
+        def absolute(scope, st):
+            if st.root is None:
+                raise EvalFailure("no root scope for an absolute reference")
+            found = _lookup(key, st.root, st)
+            return UNDEFINED if found is None else _eval_found(found, st)
+        return absolute
+
+    base = node.base
+    base_fn = base.fn or compile_node(base)
+
+    def select(scope, st):
+        target = base_fn(scope, st)
+        t = type(target)
+        if target is UNDEFINED:
+            return UNDEFINED
+        if t is ListValue:
+            return _select_each(target, key, scope, st)
+        if getattr(target, "_attrs", None) is None:
+            return ERROR
+        found = _lookup(key, target, st)
+        return UNDEFINED if found is None else _eval_found(found, st)
+    return select
+
+
+def _select_each(lv: ListValue, key: str, scope, st):
+    """``{a, b}.x``: the list of each element's ``x`` (errors as the C++ intends)."""
+    results = []
+    for item in st.list_items(lv):
+        if getattr(item, "_attrs", None) is None:
+            results.append(ERROR if item is not UNDEFINED else UNDEFINED)
+            continue
+        found = _lookup(key, item, st)
+        results.append(UNDEFINED if found is None else _eval_found(found, st))
+    return ListValue.from_values(results)
+
+
+# -- operators ---------------------------------------------------------------
+
+_NUMERIC = (int, float, bool)
+
+
+def _coerce(a, b):
+    """Numeric promotion: returns (a, b, kind) with kind int, float, or a marker."""
+    ta, tb = type(a), type(b)
+    if ta is bool:
+        a, ta = int(a), int
+    if tb is bool:
+        b, tb = int(b), int
+    if ta is int and tb is int:
+        return a, b, int
+    if ta is float and tb is float:
+        return a, b, float
+    if ta is int and tb is float:
+        return float(a), b, float
+    if ta is float and tb is int:
+        return a, float(b), float
+    return a, b, None
+
+
+def _kind(v):
+    """The C++ coerceToNumber classification for non-numeric operands."""
+    t = type(v)
+    if t is str:
+        return "string"
+    if t is ListValue:
+        return "list"
+    if t is AbsTime:
+        return "abs"
+    if t is RelTime:
+        return "rel"
+    if getattr(v, "_attrs", None) is not None:
+        return "classad"
+    return None
+
+
+def _classify(a, b):
+    ka, kb = _kind(a), _kind(b)
+    for k in ("classad", "list", "string"):
+        if ka == k or kb == k:
+            return k
+    for k in ("abs", "rel"):
+        if ka == k or kb == k:
+            return k
+    return None
+
+
+def arithmetic(op: str, a, b):
+    """Binary ``+ - * / %`` on two non-exceptional values."""
+    ta, tb = type(a), type(b)
+    if ta is int and tb is int:
+        if op == "+":
+            return wrap64(a + b)
+        if op == "-":
+            return wrap64(a - b)
+        if op == "*":
+            return wrap64(a * b)
+        return _int_divide(op, a, b)
+    ok_types = (int, float, bool, AbsTime, RelTime)
+    if ta not in ok_types or tb not in ok_types:
+        return ERROR
+    kind = _classify(a, b)
+    if kind is not None:
+        return _time_arithmetic(op, a, b)
+    a, b, k = _coerce(a, b)
+    if k is int:
+        if op == "+":
+            return wrap64(a + b)
+        if op == "-":
+            return wrap64(a - b)
+        if op == "*":
+            return wrap64(a * b)
+        return _int_divide(op, a, b)
+    return _real_arithmetic(op, a, b)
+
+
+def _int_divide(op, a, b):
+    if a == INT64_MIN and b == -1:
+        return INT64_MAX if op == "/" else 0
+    if b == 0:
+        return ERROR
+    q = abs(a) // abs(b)
+    if (a < 0) != (b < 0):
+        q = -q
+    if op == "/":
+        return wrap64(q)
+    return a - b * q
+
+
+def _real_arithmetic(op, a, b):
+    if op == "%":
+        return ERROR
+    if op == "+":
+        r = a + b
+    elif op == "-":
+        r = a - b
+    elif op == "*":
+        r = a * b
+    else:
+        if b == 0.0:
+            if a == 0.0 or a != a:
+                return math.nan
+            r = math.copysign(math.inf, a) * math.copysign(1.0, b)
+        else:
+            r = a / b
+    if r == math.inf:
+        return ERROR  # the library treats +HUGE_VAL as a range error
+    return r
+
+
+def _time_arithmetic(op, a, b):
+    ta, tb = type(a), type(b)
+    if op == "+":
+        if ta is AbsTime and tb is RelTime:
+            return AbsTime(a.secs + _trunc32(b.secs), a.offset)
+        if ta is RelTime and tb is AbsTime:
+            return AbsTime(b.secs + _trunc32(a.secs), b.offset)
+        if ta is RelTime and tb is RelTime:
+            return RelTime(a.secs + b.secs)
+    elif op == "-":
+        if ta is AbsTime and tb is AbsTime:
+            return RelTime(float(a.secs - b.secs))
+        if ta is AbsTime and tb is RelTime:
+            return AbsTime(a.secs - _trunc32(b.secs), a.offset)
+        if ta is RelTime and tb is RelTime:
+            return RelTime(a.secs - b.secs)
+    elif op in ("*", "/"):
+        if ta is RelTime and tb in (int, float):
+            if op == "*":
+                return RelTime(a.secs * b)
+            if b == 0:
+                return RelTime(math.copysign(math.inf, a.secs) if a.secs else math.nan)
+            return RelTime(a.secs / b)
+        if ta is int and tb is RelTime and op == "*":
+            return RelTime(a * b.secs)
+        if ta is float and tb is RelTime and op == "*":
+            return RelTime(0.0)  # the C++ library reads the wrong operand here
+    return ERROR
+
+
+def _trunc32(x: float) -> int:
+    """C's ``(int)`` cast of a double: truncate, then wrap to 32 bits."""
+    if x != x or x in (math.inf, -math.inf):
+        return INT64_MIN  # undefined behaviour in C; pick something stable
+    n = int(x) & 0xFFFFFFFF
+    return n - (1 << 32) if n & (1 << 31) else n
+
+
+def _bytes_cmp(a: str, b: str, fold: bool) -> int:
+    if fold:
+        a = a.lower() if a.isascii() else _ascii_lower(a)
+        b = b.lower() if b.isascii() else _ascii_lower(b)
+    if a == b:
+        return 0
+    ab, bb = a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape")
+    return -1 if ab < bb else (1 if ab > bb else 0)
+
+
+def _ascii_lower(s: str) -> str:
+    return "".join(c.lower() if c.isascii() else c for c in s)
+
+
+_CMP_RESULT = {
+    "<": lambda c: c < 0, "<=": lambda c: c <= 0, ">": lambda c: c > 0, ">=": lambda c: c >= 0,
+    "==": lambda c: c == 0, "!=": lambda c: c != 0, "is": lambda c: c == 0, "isnt": lambda c: c != 0,
+}
+
+
+def compare(op: str, a, b):
+    """A comparison (``< <= > >= == !=``) on two non-exceptional values."""
+    ta, tb = type(a), type(b)
+    if ta is tb and (ta is int or ta is float):
+        c = (a > b) - (a < b)
+        if ta is float and (a != a or b != b):
+            return op == "!="
+        return _CMP_RESULT[op](c)
+    kind = _classify(a, b)
+    if kind is None:
+        a, b, k = _coerce(a, b)
+        if k is float and (a != a or b != b):
+            return op == "!="
+        return _CMP_RESULT[op]((a > b) - (a < b))
+    if kind == "string":
+        if ta is not str or tb is not str:
+            return ERROR
+        return _CMP_RESULT[op](_bytes_cmp(a, b, True))
+    if kind in ("list", "classad"):
+        return ERROR
+    if kind == "abs":
+        if ta is not AbsTime or tb is not AbsTime:
+            return ERROR
+        return _CMP_RESULT[op]((a.secs > b.secs) - (a.secs < b.secs))
+    if ta is not RelTime or tb is not RelTime:
+        return ERROR
+    return _CMP_RESULT[op]((a.secs > b.secs) - (a.secs < b.secs))
+
+
+def meta_equal(a, b) -> bool:
+    """``a is b``: same type and same value, strings compared with case."""
+    ta, tb = type(a), type(b)
+    if ta is not tb:
+        if _kind(a) == "classad" and _kind(b) == "classad":
+            return ERROR
+        return False
+    if a is UNDEFINED or a is ERROR or b is UNDEFINED or b is ERROR:
+        return a is b
+    if ta is str:
+        return a == b
+    if ta is float:
+        return a == b
+    if ta is AbsTime:
+        return a.secs == b.secs and a.offset == b.offset
+    if ta is RelTime:
+        return a.secs == b.secs
+    if ta is ListValue or _kind(a) == "classad":
+        return ERROR
+    return a == b
+
+
+def bitwise(op: str, a, b):
+    if type(a) is not int or type(b) is not int:
+        return ERROR
+    if op == "&":
+        return a & b
+    if op == "|":
+        return a | b
+    if op == "^":
+        return a ^ b
+    if op == "<<":
+        if b < 0 or b >= 64:
+            b &= 63  # x86 masks the shift count
+        return wrap64(a << b)
+    if op == ">>":
+        if a >= 0:
+            return a >> (b & 63) if not 0 <= b < 64 else a >> b
+        return a >> min(max(b, 0), 64) if b >= 0 else a
+    # >>> : logical shift
+    if a >= 0:
+        return a >> (b & 63) if not 0 <= b < 64 else a >> b
+    val = (a >> 1) & INT64_MAX
+    shift = b - 1
+    if shift < 0 or shift >= 64:
+        shift &= 63
+    return val >> shift
+
+
+def _logical_operand(v):
+    t = type(v)
+    if t is bool or v is UNDEFINED or v is ERROR:
+        return v
+    if t is int or t is float:
+        return v != 0
+    return None  # not usable in a logical operation
+
+
+def logical_and(a, b):
+    a, b = _logical_operand(a), _logical_operand(b)
+    if a is None or b is None:
+        return ERROR
+    if a is False:
+        return False
+    if a is ERROR:
+        return ERROR
+    if a is True:
+        return b
+    if type(b) is not bool:
+        return b
+    return False if b is False else UNDEFINED
+
+
+def logical_or(a, b):
+    a, b = _logical_operand(a), _logical_operand(b)
+    if a is None or b is None:
+        return ERROR
+    if a is True:
+        return True
+    if a is ERROR:
+        return ERROR
+    if a is False:
+        return b
+    if type(b) is not bool:
+        return b
+    return True if b else UNDEFINED
+
+
+def unary(op: str, v):
+    t = type(v)
+    if op == "+":
+        if t is bool or t is str or t is ListValue or t is AbsTime or _kind(v) == "classad":
+            return ERROR
+        return v
+    if v is ERROR:
+        return ERROR
+    if v is UNDEFINED:
+        return UNDEFINED
+    if op == "-":
+        if t is int:
+            return wrap64(-v)
+        if t is float:
+            return -v
+        if t is RelTime:
+            return RelTime(-v.secs)
+        return ERROR
+    if op == "~":
+        return ~v if t is int else ERROR
+    # '!'
+    b = _logical_operand(v)
+    if b is None:
+        return ERROR
+    return not b
+
+
+def subscript(base, index, st):
+    if base is ERROR or index is ERROR:
+        return ERROR
+    if base is UNDEFINED or index is UNDEFINED:
+        return UNDEFINED
+    tb, ti = type(base), type(index)
+    if ti is str and getattr(base, "_attrs", None) is not None:
+        entry = base._attrs.get(index.lower())
+        if entry is None:
+            return UNDEFINED
+        try:
+            return evaluate(entry[1], base)
+        except EvalFailure:
+            return ERROR
+    if tb is ListValue and ti is int:
+        i = index & 0xFFFFFFFF
+        if i & 0x80000000:
+            i -= 1 << 32
+        if i < 0 or i >= len(base.exprs):
+            return ERROR
+        return st.eval(base.exprs[i], base.scope)
+    return ERROR
+
+
+# -- compilation -------------------------------------------------------------
+
+_STRICT_BINARY = frozenset({"+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!=",
+                            "&", "|", "^", "<<", ">>", ">>>"})
+_ARITH = frozenset({"+", "-", "*", "/", "%"})
+_COMPARE = frozenset({"<", "<=", ">", ">=", "==", "!="})
+
+
+def compile_node(node):
+    """Compile *node* (and, lazily, its children) to a closure; cache it on the node."""
+    t = type(node)
+    if t is Literal:
+        value = node.value
+        fn = lambda scope, st: value  # noqa: E731
+    elif t is Attr:
+        fn = _compile_attr(node)
+    elif t is Binary:
+        fn = _compile_binary(node)
+    elif t is Paren:
+        fn = node.inner.fn or compile_node(node.inner)
+    elif t is Unary:
+        fn = _compile_unary(node)
+    elif t is Cond:
+        fn = _compile_cond(node)
+    elif t is Call:
+        fn = _compile_call(node)
+    elif t is ListExpr:
+        items = node.items
+        fn = lambda scope, st: ListValue(items, scope)  # noqa: E731
+    elif t is RecordExpr:
+        fn = _compile_record(node)
+    else:
+        fn = _compile_other(node)
+    node.fn = fn
+    return fn
+
+
+def _compile_other(node):
+    # An object that evaluates to itself: a ClassAd placed in a tree.
+    return lambda scope, st: node
+
+
+def _compile_record(node):
+    from ._classad import ClassAd
+
+    attrs = node.attrs
+
+    def record(scope, st):
+        return ClassAd._view(attrs, scope)
+    return record
+
+
+def _compile_unary(node):
+    op = node.op
+    operand = node.operand.fn or compile_node(node.operand)
+    if op == "!":
+        def logical_not(scope, st):
+            v = operand(scope, st)
+            if v is True:
+                return False
+            if v is False:
+                return True
+            return unary("!", v)
+        return logical_not
+    return lambda scope, st: unary(op, operand(scope, st))
+
+
+def _compile_cond(node):
+    cond = node.cond.fn or compile_node(node.cond)
+    then = node.then.fn or compile_node(node.then)
+    otherwise = node.otherwise.fn or compile_node(node.otherwise)
+
+    def conditional(scope, st):
+        c = cond(scope, st)
+        b = bool_equiv(c)
+        if b is True:
+            return then(scope, st)
+        if b is False:
+            return otherwise(scope, st)
+        # not a boolean: both branches are still evaluated, as in C++
+        then(scope, st)
+        otherwise(scope, st)
+        return ERROR if c is not UNDEFINED else UNDEFINED
+    return conditional
+
+
+def _compile_binary(node):
+    op = node.op
+    left = node.left.fn or compile_node(node.left)
+    right = node.right.fn or compile_node(node.right)
+    if op == "&&":
+        def and_(scope, st):
+            a = left(scope, st)
+            if a is False:
+                return False
+            b = bool_equiv(a)
+            if b is False:
+                return False
+            v = right(scope, st)
+            if a is True and v is True:
+                return True
+            return logical_and(a, v)
+        return and_
+    if op == "||":
+        def or_(scope, st):
+            a = left(scope, st)
+            if a is True:
+                return True
+            b = bool_equiv(a)
+            if b is True:
+                return True
+            v = right(scope, st)
+            if a is False and type(v) is bool:
+                return v
+            return logical_or(a, v)
+        return or_
+    if op == "?:":
+        def elvis(scope, st):
+            a = left(scope, st)
+            if a is not UNDEFINED:
+                return a
+            return right(scope, st)
+        return elvis
+    if op == "is" or op == "isnt":
+        negate = op == "isnt"
+
+        def meta(scope, st):
+            r = meta_equal(left(scope, st), right(scope, st))
+            if r is ERROR:
+                return ERROR
+            return (not r) if negate else r
+        return meta
+    if op == "[]":
+        return lambda scope, st: subscript(left(scope, st), right(scope, st), st)
+    if op in _COMPARE:
+        cmp_op = _CMP_RESULT[op]
+
+        def comparison(scope, st):
+            a = left(scope, st)
+            b = right(scope, st)
+            ta, tb = type(a), type(b)
+            if ta is tb and ta is int:
+                return cmp_op((a > b) - (a < b))
+            if a is ERROR or b is ERROR:
+                return ERROR
+            if a is UNDEFINED or b is UNDEFINED:
+                return UNDEFINED
+            return compare(op, a, b)
+        return comparison
+    if op in _ARITH:
+        def arith(scope, st):
+            a = left(scope, st)
+            b = right(scope, st)
+            if a is ERROR or b is ERROR:
+                return ERROR
+            if a is UNDEFINED or b is UNDEFINED:
+                return UNDEFINED
+            return arithmetic(op, a, b)
+        return arith
+
+    def bits(scope, st):
+        a = left(scope, st)
+        b = right(scope, st)
+        if a is ERROR or b is ERROR:
+            return ERROR
+        if a is UNDEFINED or b is UNDEFINED:
+            return UNDEFINED
+        return bitwise(op, a, b)
+    return bits
+
+
+def _compile_call(node):
+    key = node.name.lower()
+    args = node.args
+    arg_fns = [a.fn or compile_node(a) for a in args]
+    count = len(args)
+
+    def call(scope, st):
+        fn = BUILTINS.get(key)
+        if fn is None or not fn.accepts(count):
+            return ERROR
+        if fn.lazy:
+            return fn.impl(st, scope, args)
+        return fn.impl(st, [f(scope, st) for f in arg_fns])
+    return call

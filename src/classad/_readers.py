@@ -1,0 +1,354 @@
+"""Reading ClassAds from strings and files: ``parseAds`` and friends.
+
+Two formats:
+
+* **new** -- ``[ a = 1; b = "x" ]``, any number of ads one after another;
+* **old** -- one ``name = expression`` per line, ads separated by blank
+  lines, ``#`` comment lines skipped.  The expression is read with old
+  string rules (a backslash is special only before a quote) and text after
+  a complete expression is ignored, as HTCondor does.
+
+``Parser.Auto`` picks the format from the first non-blank character: ``[``
+or ``/`` means new syntax.  Iterators read their input lazily.
+"""
+
+from __future__ import annotations
+
+import enum
+import warnings
+
+from . import _lexer as lx
+from ._classad import ClassAd
+from ._errors import ClassAdParseError, ClassAdTypeError, ClassAdValueError
+from ._parser import Parser as _TokenParser
+from ._parser import parse_expression_prefix
+
+
+class Parser(enum.IntEnum):
+    """Which ClassAd syntax to read: ``Auto`` (detect), ``Old`` or ``New``."""
+
+    Auto = 0
+    Old = 1
+    New = 2
+
+
+_CHUNK = 1 << 16
+
+
+def _deprecated(message: str) -> None:
+    warnings.warn(f"ClassAd Deprecation: {message}", DeprecationWarning, stacklevel=3)
+
+
+# -- format detection ----------------------------------------------------------
+
+def _is_old_text(text: str) -> bool:
+    for c in text:
+        if c in "/[":
+            return False
+        if not c.isspace():
+            return True
+    return False
+
+
+def _is_old(source) -> bool:
+    if isinstance(source, (str, bytes)):
+        return _is_old_text(source if isinstance(source, str) else source.decode())
+    if not all(hasattr(source, a) for a in ("tell", "read", "seek")):
+        raise ClassAdParseError("Unable to determine if input is old or new classad")
+    try:
+        start = source.tell()
+    except OSError:
+        raise ClassAdValueError(
+            "Stream cannot rewind; must explicitly chose either old or new ClassAd parser. "
+            "Auto-detection not available.") from None
+    old = False
+    while True:
+        c = source.read(1)
+        if not c:
+            break
+        if isinstance(c, bytes):
+            c = c.decode("latin-1")
+        if c in "/[":
+            break
+        if not c.isspace():
+            old = True
+            break
+    source.seek(start)
+    return old
+
+
+# -- old format -------------------------------------------------------------------
+
+def _insert_old_line(ad: ClassAd, line: str) -> None:
+    """Add one ``name = expression`` line to *ad*; ParseError if it is invalid."""
+    pos = line.find("=")
+    if pos < 0:
+        name, value = line.rstrip(" "), line
+    else:
+        name = line[:pos].strip(" ")
+        value = line[pos + 1:].lstrip(" ")
+    if not name:
+        raise ClassAdParseError(line)
+    try:
+        node = parse_expression_prefix(value)
+    except ClassAdParseError:
+        raise ClassAdParseError(line) from None
+    lower = name.lower()
+    old = ad._attrs.get(lower)
+    ad._attrs[lower] = (old[0] if old else name, node)
+
+
+def _line_is_attribute(line: str) -> bool:
+    for c in line:
+        if not c.isspace():
+            return c.isascii() and (c.isalpha() or c in "_'")
+    return True
+
+
+class OldClassAdIterator:
+    """Iterator over ads in the old format, one ad per blank-line-separated block."""
+
+    def __init__(self, source):
+        if isinstance(source, bytes):
+            source = source.decode("utf-8", "surrogateescape")
+        if isinstance(source, str):
+            self._lines = iter(source.splitlines())
+        else:
+            try:
+                self._lines = iter(source)
+            except TypeError:
+                raise ClassAdTypeError("Source object is not iterable") from None
+        self._done = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> ClassAd:
+        if self._done:
+            raise StopIteration
+        ad = ClassAd()
+        for raw in self._lines:
+            if isinstance(raw, bytes):
+                raw = raw.decode("utf-8", "surrogateescape")
+            line = raw.strip()
+            if line.startswith("#"):
+                continue
+            if not line:
+                if len(ad) == 0:
+                    continue
+                return ad
+            if not _line_is_attribute(line):
+                continue
+            _insert_old_line(ad, line)
+        self._done = True
+        if len(ad) == 0:
+            raise StopIteration
+        return ad
+
+
+# -- new format -------------------------------------------------------------------
+
+class _NewAdReader:
+    """Parses consecutive new-syntax ads out of a growing text buffer."""
+
+    def __init__(self, read_more):
+        self._read_more = read_more  # returns more text, or "" at the end
+        self._buffer = ""
+        self._offset = 0
+        self._eof = False
+        self.consumed = 0  # characters of input consumed by returned ads
+
+    def _fill(self) -> bool:
+        if self._eof:
+            return False
+        more = self._read_more()
+        if not more:
+            self._eof = True
+            return False
+        self._buffer = self._buffer[self._offset:] + more
+        self._offset = 0
+        return True
+
+    def next_ad(self) -> ClassAd | None:
+        """The next ad, ``None`` at a clean end; ParseError for a broken ad."""
+        while True:
+            text = self._buffer
+            start = self._offset
+            while start < len(text) and text[start].isspace():
+                start += 1
+            if start >= len(text):
+                if self._fill():
+                    continue
+                return None
+            p = _TokenParser(text[start:])
+            tok = p.next()
+            if tok[0] != "[":
+                return None  # not an ad: the input ends here
+            try:
+                attrs = p.record_body()
+            except ClassAdParseError:
+                if not self._eof and self._fill():
+                    continue
+                raise ClassAdParseError("Unable to parse input stream into a ClassAd.") from None
+            end = start + _token_end(p)
+            self.consumed += end - self._offset
+            self._offset = end
+            return ClassAd._from_attrs(attrs)
+
+
+def _token_end(p: _TokenParser) -> int:
+    """Offset just past the last token the parser consumed."""
+    if p.pos < len(p.tokens):
+        return p.tokens[p.pos][2] if p.tokens[p.pos][0] != lx.EOF else len(p.text)
+    return len(p.text)
+
+
+class ClassAdStringIterator:
+    """Iterator over the new-syntax ads in a string."""
+
+    def __init__(self, text: str):
+        taken = [text]
+        self._reader = _NewAdReader(lambda: taken.pop() if taken else "")
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> ClassAd:
+        ad = self._reader.next_ad()
+        if ad is None:
+            raise StopIteration
+        return ad
+
+
+class ClassAdFileIterator:
+    """Iterator over the new-syntax ads in a file object, read lazily.
+
+    After each ad the file is positioned just past it (when the file can
+    seek), so ``parseNext`` can be called repeatedly on one file.
+    """
+
+    def __init__(self, source):
+        self._source = source
+        try:
+            self._start = source.tell()
+        except (OSError, AttributeError):
+            self._start = None
+        self._reader = _NewAdReader(self._read)
+
+    def _read(self):
+        data = self._source.read(_CHUNK)
+        if isinstance(data, bytes):
+            data = data.decode("utf-8", "surrogateescape")
+        return data
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> ClassAd:
+        ad = self._reader.next_ad()
+        if self._start is not None and hasattr(self._source, "seek"):
+            try:
+                self._source.seek(self._start)
+                self._source.read(self._reader.consumed)
+            except (OSError, ValueError):
+                pass
+        if ad is None:
+            raise StopIteration
+        return ad
+
+
+# -- the public functions ---------------------------------------------------------
+
+def _check_parser(parser) -> Parser:
+    try:
+        return Parser(parser)
+    except ValueError:
+        from ._errors import ClassAdEnumError
+
+        raise ClassAdEnumError(f"not a classad.Parser value: {parser!r}") from None
+
+
+def parseAds(input, parser: Parser = Parser.Auto):
+    """Iterate over the ClassAds in a string or file.
+
+    :param input: a ``str`` or a file object (text or binary).
+    :param parser: ``Parser.New``, ``Parser.Old`` or ``Parser.Auto``.
+    :return: an iterator of :class:`ClassAd`, reading *input* lazily.
+    :raises ClassAdParseError: when an ad in the input is malformed.
+
+    >>> import classad
+    >>> [ad["x"] for ad in classad.parseAds("[x = 1] [x = 2]")]
+    [1, 2]
+    >>> [ad["x"] for ad in classad.parseAds("x = 1\\n\\nx = 2\\n")]
+    [1, 2]
+    """
+    parser = _check_parser(parser)
+    if parser == Parser.Auto:
+        parser = Parser.Old if _is_old(input) else Parser.New
+    if parser == Parser.Old:
+        return OldClassAdIterator(input)
+    if isinstance(input, bytes):
+        input = input.decode("utf-8", "surrogateescape")
+    if isinstance(input, str):
+        return ClassAdStringIterator(input)
+    if not hasattr(input, "read"):
+        raise ClassAdTypeError("parseAds takes a string or a file object")
+    return ClassAdFileIterator(input)
+
+
+def parseOne(input, parser: Parser = Parser.Auto) -> ClassAd:
+    """Parse the whole input into a single ClassAd (later ads update earlier ones).
+
+    >>> import classad
+    >>> classad.parseOne("Cpus = 4\\nMemory = 2048\\n")
+    [ Cpus = 4; Memory = 2048 ]
+    """
+    result = ClassAd()
+    for ad in parseAds(input, parser):
+        result._attrs.update(ad._attrs)
+    return result
+
+
+def parseNext(input, parser: Parser = Parser.Auto) -> ClassAd:
+    """The next ClassAd in *input*; a file is left positioned after it.
+
+    :raises StopIteration: when no ad is left.
+
+    >>> import classad, io
+    >>> f = io.StringIO("[a = 1] [a = 2]")
+    >>> classad.parseNext(f), classad.parseNext(f)
+    ([ a = 1 ], [ a = 2 ])
+    """
+    return next(parseAds(input, parser))
+
+
+def parseOldAds(input):
+    """Deprecated: iterate over old-format ads; use ``parseAds(input, Parser.Old)``."""
+    _deprecated("parseOldAds is deprecated; use parseAds instead.")
+    return OldClassAdIterator(input)
+
+
+def parse(input) -> ClassAd:
+    """Deprecated: parse one new-syntax ad; use :func:`parseOne`."""
+    _deprecated("parse is deprecated; use parseOne, parseNext, or parseAds instead.")
+    if hasattr(input, "read"):
+        input = input.read()
+    if isinstance(input, bytes):
+        input = input.decode("utf-8", "surrogateescape")
+    try:
+        return ClassAd(input)
+    except ClassAdParseError:
+        raise ClassAdParseError("Unable to parse string into a ClassAd.") from None
+
+
+def parseOld(input) -> ClassAd:
+    """Deprecated: parse old-format lines into one ad; use ``parseOne(input, Parser.Old)``."""
+    _deprecated("parseOld is deprecated; use parseOne, parseNext, or parseAds instead.")
+    lines = input.splitlines() if isinstance(input, str) else input.readlines()
+    ad = ClassAd()
+    for raw in lines:
+        line = raw.strip()
+        if line.startswith("#"):
+            continue
+        _insert_old_line(ad, line)
+    return ad
