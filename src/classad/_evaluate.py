@@ -1,8 +1,10 @@
 """Evaluation: expression trees compiled to Python closures.
 
-Each node is compiled once, on first evaluation, into a closure
-``fn(scope, state) -> value`` that is cached on the node (trees are shared,
-so the work is shared too).  ``scope`` is the ClassAd the expression is
+A node is first evaluated by walking the tree (:func:`interpret`); if it is
+evaluated again it is compiled into a closure ``fn(scope, state) -> value``
+cached on the node (trees are shared, so the work is shared too).  One-shot
+expressions thus cost no compilation, and the expressions of ads that are
+evaluated over and over (matchmaking) run as closures.  ``scope`` is the ClassAd the expression is
 evaluated in (the C++ ``curAd``; ``None`` for a free-standing expression)
 and ``state`` an :class:`EvalState`.
 
@@ -59,21 +61,29 @@ class EvalState:
 
     def eval(self, node, scope):
         """Evaluate *node* in *scope* within this state."""
-        fn = node.fn or compile_node(node)
-        return fn(scope, self)
+        fn = node.fn
+        return fn(scope, self) if fn else run(node, scope, self)
 
     def list_items(self, lv: ListValue) -> list:
         """The evaluated elements of a list value."""
         scope = lv.scope
-        return [(n.fn or compile_node(n))(scope, self) for n in lv.exprs]
+        return [n.fn(scope, self) if n.fn else run(n, scope, self) for n in lv.exprs]
+
+
+def run(node, scope, st):
+    """Evaluate *node*: interpret it the first time, compile it the second."""
+    if node.fn is None:
+        node.fn = False
+        return interpret(node, scope, st)
+    return compile_node(node)(scope, st)
 
 
 def evaluate(node, scope=None):
     """Evaluate *node* in *scope* with a fresh state; raises EvalFailure."""
     st = EvalState(scope)
-    fn = node.fn or compile_node(node)
+    fn = node.fn
     try:
-        return fn(scope, st)
+        return fn(scope, st) if fn else run(node, scope, st)
     except RecursionError:
         raise EvalFailure("expression too deeply nested") from None
 
@@ -128,60 +138,69 @@ def _eval_found(found, st):
     if st.depth <= 0:
         raise EvalFailure("attribute references nested too deeply (self-reference?)")
     st.depth -= 1
-    v = (node.fn or compile_node(node))(where, st)
+    fn = node.fn
+    v = fn(where, st) if fn else run(node, where, st)
     st.depth += 1
     return v
+
+
+def attr_lookup(key: str, scope, st):
+    """The value of the unscoped name *key* seen from *scope*."""
+    if scope is None:
+        return UNDEFINED
+    found = _lookup(key, scope, st)
+    if found is None:
+        alt = scope._alternate
+        if alt is None:
+            return UNDEFINED
+        found = _lookup(key, alt, st)
+        if found is None:
+            return UNDEFINED
+    return _eval_found(found, st)
+
+
+def attr_absolute(key: str, st):
+    """The value of ``.key``: *key* looked up from the root scope."""
+    if st.root is None:
+        raise EvalFailure("no root scope for an absolute reference")
+    found = _lookup(key, st.root, st)
+    return UNDEFINED if found is None else _eval_found(found, st)
+
+
+def attr_select(target, key: str, scope, st):
+    """The value of ``base.key`` where *target* is the value of ``base``."""
+    if target is UNDEFINED:
+        return UNDEFINED
+    if type(target) is ListValue:
+        return _select_each(target, key, scope, st)
+    if getattr(target, "_attrs", None) is None:
+        return ERROR
+    found = _lookup(key, target, st)
+    return UNDEFINED if found is None else _eval_found(found, st)
 
 
 def _compile_attr(node: Attr):
     key = node.key
     if node.base is None and not node.absolute:
         def attr(scope, st):
-            if scope is None:
-                return UNDEFINED
-            entry = scope._attrs.get(key)
-            if entry is not None:
-                if st.depth <= 0:
-                    raise EvalFailure("attribute references nested too deeply (self-reference?)")
-                n = entry[1]
-                st.depth -= 1
-                v = (n.fn or compile_node(n))(scope, st)
-                st.depth += 1
-                return v
-            found = _lookup(key, scope, st)
-            if found is None:
-                alt = scope._alternate
-                if alt is None:
-                    return UNDEFINED
-                found = _lookup(key, alt, st)
-                if found is None:
-                    return UNDEFINED
-            return _eval_found(found, st)
+            if scope is not None:
+                entry = scope._attrs.get(key)
+                if entry is not None:  # the common case, kept inline
+                    if st.depth <= 0:
+                        raise EvalFailure("attribute references nested too deeply (self-reference?)")
+                    n = entry[1]
+                    st.depth -= 1
+                    fn = n.fn
+                    v = fn(scope, st) if fn else run(n, scope, st)
+                    st.depth += 1
+                    return v
+            return attr_lookup(key, scope, st)
         return attr
-
     if node.absolute:
-        def absolute(scope, st):
-            if st.root is None:
-                raise EvalFailure("no root scope for an absolute reference")
-            found = _lookup(key, st.root, st)
-            return UNDEFINED if found is None else _eval_found(found, st)
-        return absolute
-
+        return lambda scope, st: attr_absolute(key, st)
     base = node.base
     base_fn = base.fn or compile_node(base)
-
-    def select(scope, st):
-        target = base_fn(scope, st)
-        t = type(target)
-        if target is UNDEFINED:
-            return UNDEFINED
-        if t is ListValue:
-            return _select_each(target, key, scope, st)
-        if getattr(target, "_attrs", None) is None:
-            return ERROR
-        found = _lookup(key, target, st)
-        return UNDEFINED if found is None else _eval_found(found, st)
-    return select
+    return lambda scope, st: attr_select(base_fn(scope, st), key, scope, st)
 
 
 def _select_each(lv: ListValue, key: str, scope, st):
@@ -535,6 +554,106 @@ def subscript(base, index, st):
     return ERROR
 
 
+def strict_binary(op: str, a, b):
+    """A strict binary operator (arithmetic, comparison, bitwise) on two values."""
+    if a is ERROR or b is ERROR:
+        return ERROR
+    if a is UNDEFINED or b is UNDEFINED:
+        return UNDEFINED
+    if op in _ARITH:
+        return arithmetic(op, a, b)
+    if op in _COMPARE:
+        return compare(op, a, b)
+    return bitwise(op, a, b)
+
+
+def meta_op(op: str, a, b):
+    r = meta_equal(a, b)
+    if r is ERROR:
+        return ERROR
+    return r if op == "is" else not r
+
+
+def call_function(key: str, args: tuple, scope, st):
+    """Call the built-in *key* on the argument expressions *args*."""
+    fn = BUILTINS.get(key)
+    if fn is None or not fn.accepts(len(args)):
+        return ERROR
+    if fn.lazy:
+        return fn.impl(st, scope, args)
+    return fn.impl(st, [st.eval(a, scope) for a in args])
+
+
+def conditional(c, then, otherwise):
+    """``c ? then : otherwise`` once *then*/*otherwise* are zero-argument thunks."""
+    b = bool_equiv(c)
+    if b is True:
+        return then()
+    if b is False:
+        return otherwise()
+    # not a boolean: both branches are still evaluated, as in C++
+    then()
+    otherwise()
+    return UNDEFINED if c is UNDEFINED else ERROR
+
+
+def interpret(node, scope, st):
+    """Evaluate *node* by walking the tree (its first evaluation).
+
+    Children are interpreted too unless they have been compiled already;
+    only the node at the top counts as "seen" for :func:`run`.
+    """
+    t = type(node)
+    if t is Literal:
+        return node.value
+    if t is Attr:
+        if node.base is not None:
+            return attr_select(_sub(node.base, scope, st), node.key, scope, st)
+        if node.absolute:
+            return attr_absolute(node.key, st)
+        return attr_lookup(node.key, scope, st)
+    if t is Binary:
+        op = node.op
+        a = _sub(node.left, scope, st)
+        if op == "&&":
+            if bool_equiv(a) is False:
+                return False
+            return logical_and(a, _sub(node.right, scope, st))
+        if op == "||":
+            if bool_equiv(a) is True:
+                return True
+            return logical_or(a, _sub(node.right, scope, st))
+        if op == "?:":
+            return a if a is not UNDEFINED else _sub(node.right, scope, st)
+        b = _sub(node.right, scope, st)
+        if op == "is" or op == "isnt":
+            return meta_op(op, a, b)
+        if op == "[]":
+            return subscript(a, b, st)
+        return strict_binary(op, a, b)
+    if t is Unary:
+        return unary(node.op, _sub(node.operand, scope, st))
+    if t is Paren:
+        return _sub(node.inner, scope, st)
+    if t is Cond:
+        return conditional(_sub(node.cond, scope, st), lambda: _sub(node.then, scope, st),
+                           lambda: _sub(node.otherwise, scope, st))
+    if t is Call:
+        return call_function(node.name.lower(), node.args, scope, st)
+    if t is ListExpr:
+        return ListValue(node.items, scope)
+    if t is RecordExpr:
+        from ._classad import ClassAd
+
+        return ClassAd._view(node.attrs, scope)
+    return node
+
+
+def _sub(node, scope, st):
+    fn = node.fn
+    return fn(scope, st) if fn else interpret(node, scope, st)
+
+
 # -- compilation -------------------------------------------------------------
 
 _STRICT_BINARY = frozenset({"+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!=",
@@ -607,18 +726,14 @@ def _compile_cond(node):
     then = node.then.fn or compile_node(node.then)
     otherwise = node.otherwise.fn or compile_node(node.otherwise)
 
-    def conditional(scope, st):
+    def conditional_(scope, st):
         c = cond(scope, st)
-        b = bool_equiv(c)
-        if b is True:
+        if c is True:
             return then(scope, st)
-        if b is False:
+        if c is False:
             return otherwise(scope, st)
-        # not a boolean: both branches are still evaluated, as in C++
-        then(scope, st)
-        otherwise(scope, st)
-        return ERROR if c is not UNDEFINED else UNDEFINED
-    return conditional
+        return conditional(c, lambda: then(scope, st), lambda: otherwise(scope, st))
+    return conditional_
 
 
 def _compile_binary(node):
@@ -659,14 +774,7 @@ def _compile_binary(node):
             return right(scope, st)
         return elvis
     if op == "is" or op == "isnt":
-        negate = op == "isnt"
-
-        def meta(scope, st):
-            r = meta_equal(left(scope, st), right(scope, st))
-            if r is ERROR:
-                return ERROR
-            return (not r) if negate else r
-        return meta
+        return lambda scope, st: meta_op(op, left(scope, st), right(scope, st))
     if op == "[]":
         return lambda scope, st: subscript(left(scope, st), right(scope, st), st)
     if op in _COMPARE:
@@ -695,15 +803,7 @@ def _compile_binary(node):
             return arithmetic(op, a, b)
         return arith
 
-    def bits(scope, st):
-        a = left(scope, st)
-        b = right(scope, st)
-        if a is ERROR or b is ERROR:
-            return ERROR
-        if a is UNDEFINED or b is UNDEFINED:
-            return UNDEFINED
-        return bitwise(op, a, b)
-    return bits
+    return lambda scope, st: strict_binary(op, left(scope, st), right(scope, st))
 
 
 def _compile_call(node):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import operator
-
 from ._convert import node_to_python, python_to_node, value_to_python
 from ._errors import ClassAdEvaluationError, ClassAdParseError, ClassAdValueError, set_last_error
 from ._evaluate import EvalFailure, evaluate
 from ._nodes import Attr, Binary, Call, ListExpr, Literal, Node, Paren, RecordExpr, Unary
 from ._parser import parse_expression
 from ._unparse import pretty_expr, unparse_expr
-from ._values import ERROR, UNDEFINED, ListValue, RelTime
+from ._values import ERROR, UNDEFINED, ListValue
+
+
+def _printed(printer, node) -> str:
+    try:
+        return printer(node)
+    except RecursionError:
+        raise ClassAdValueError("expression too deeply nested to print") from None
 
 
 def _eval_node(node: Node, scope, target=None):
@@ -71,10 +76,10 @@ class ExprTree:
 
     # -- text ----------------------------------------------------------------
     def __repr__(self) -> str:
-        return unparse_expr(self._node)
+        return _printed(unparse_expr, self._node)
 
     def __str__(self) -> str:
-        return pretty_expr(self._node)
+        return _printed(pretty_expr, self._node)
 
     def __reduce__(self):
         return (ExprTree, (repr(self),))
@@ -278,6 +283,3 @@ def _same(a: Node, b: Node) -> bool:
             _same(a.attrs[k][1], b.attrs[k][1]) for k in a.attrs)
     return a == b
 
-
-# keep names used only in type positions referenced, for linters
-_ = (operator, RelTime, Unary)

@@ -2,8 +2,8 @@
 
 Grammar (lowest precedence first; every binary level is left-associative)::
 
-    expr      := or_expr [ '?' [expr] ':' expr ]          -- right-assoc
-    or_expr   := binary expression over the BINARY_PRECEDENCE table
+    expr      := binary [ '?' [expr] ':' expr ]           -- right-assoc
+    binary    := operators of BINARY_PRECEDENCE over unary operands
     unary     := ('-' | '+' | '~' | '!')* postfix
     postfix   := primary ( '[' expr ']' | '.' NAME | '?:' postfix )*
     primary   := NAME | NAME '(' args ')' | '.' NAME | '(' expr ')'
@@ -41,149 +41,236 @@ BINARY_PRECEDENCE = {
 # The spelling kept in the tree for operators with two spellings.
 _CANONICAL = {"=?=": "is", "=!=": "isnt"}
 _UNARY = frozenset({"-", "+", "~", "!"})
-_LITERAL_TOKENS = {lx.INT, lx.REAL, lx.STR, lx.BOOL}
+_KEYWORD_LITERALS = {"true": True, "false": False, "undefined": UNDEFINED, "error": ERROR}
+_KEYWORDS = frozenset({"true", "false", "undefined", "error", "is", "isnt"})
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NUMBER_START = frozenset("0123456789")
+_END = ""  # the token after the last one
+_POSTFIX = frozenset({"[", ".", "..", "?:"})
+_POSTFIX_OR_CALL = _POSTFIX | {"("}
+
+
+class _Fail(Exception):
+    """Internal: parsing stopped at token index ``args[1]`` with message ``args[0]``."""
+
+
+def _is_number(tok: str) -> bool:
+    c = tok[0]
+    if c in _NUMBER_START:
+        return True
+    if c == "-" and len(tok) > 1:
+        return True
+    return c == "." and len(tok) > 1 and tok[1] in _NUMBER_START
+
+
+def _binary_op(tok: str) -> str | None:
+    """The operator a token stands for in binary position (keywords ``is``/``isnt`` too)."""
+    if tok in BINARY_PRECEDENCE:
+        return tok
+    low = tok.lower()
+    if low == "is" or low == "isnt":
+        return low
+    return None
 
 
 class Parser:
     """A recursive-descent parser over one token list."""
 
-    __slots__ = ("tokens", "pos", "depth", "text")
+    __slots__ = ("tokens", "pos", "depth", "text", "old_strings")
 
     def __init__(self, text: str, old_strings: bool = False):
         self.text = text
+        self.old_strings = old_strings
         self.tokens = lx.tokenize(text, old_strings)
+        self.tokens.append(_END)
         self.pos = 0
         self.depth = 0
 
-    # -- helpers ---------------------------------------------------------
-    def peek(self) -> str:
-        tok = self.tokens[self.pos] if self.pos < len(self.tokens) else (lx.ERR, "unexpected end", len(self.text))
-        return tok[0]
+    def fail(self, message: str, index: int | None = None) -> _Fail:
+        return _Fail(message, self.pos if index is None else index)
 
-    def next(self) -> tuple:
-        if self.pos >= len(self.tokens):
-            return (lx.ERR, "unexpected end", len(self.text))
-        tok = self.tokens[self.pos]
+    def expect(self, tok: str, what: str) -> None:
+        if self.tokens[self.pos] != tok:
+            raise self.fail(f"expected {what}")
         self.pos += 1
-        return tok
-
-    def fail(self, message: str, tok: tuple | None = None) -> ClassAdParseError:
-        if tok is None:
-            tok = self.tokens[min(self.pos, len(self.tokens) - 1)] if self.tokens else (lx.EOF, None, 0)
-        if tok[0] == lx.ERR:
-            message = tok[1]
-        pos = tok[2]
-        return parse_error(message, self.text, pos)
-
-    def expect(self, kind: str, what: str) -> tuple:
-        tok = self.next()
-        if tok[0] != kind:
-            raise self.fail(f"expected {what}", tok)
-        return tok
 
     # -- grammar ---------------------------------------------------------
     def expression(self) -> Node:
         self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                raise self.fail(f"expression nested more than {MAX_DEPTH} levels deep")
-            tree = self.binary(2)
-            if self.peek() == "?":
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"expression nested more than {MAX_DEPTH} levels deep")
+        tree = self.binary(2)
+        if self.tokens[self.pos] == "?":
+            self.pos += 1
+            if self.tokens[self.pos] == ":":
                 self.pos += 1
-                if self.peek() == ":":
-                    self.pos += 1
-                    otherwise = self.expression()
-                    return Binary("?:", tree, otherwise)
+                tree = Binary("?:", tree, self.expression())
+            else:
                 then = self.expression()
-                self.expect(":", "':' in conditional expression")
-                otherwise = self.expression()
-                return Cond(tree, then, otherwise)
-            return tree
-        finally:
-            self.depth -= 1
+                self.expect(":", "':' in a conditional expression")
+                tree = Cond(tree, then, self.expression())
+        self.depth -= 1
+        return tree
 
     def binary(self, min_level: int) -> Node:
         left = self.unary()
         tokens = self.tokens
         while True:
-            op = tokens[self.pos][0] if self.pos < len(tokens) else None
-            level = BINARY_PRECEDENCE.get(op)
-            if level is None or level < min_level:
+            tok = tokens[self.pos]
+            op = tok if tok in BINARY_PRECEDENCE else None
+            if op is None:
+                if not tok:
+                    return left
+                c = tok[0]
+                if c == "-" and len(tok) > 1:
+                    # "-5" lexed as one token, but here it is a subtraction
+                    tokens[self.pos : self.pos + 1] = ["-", tok[1:]]
+                    op = "-"
+                elif c == "i" or c == "I":
+                    op = _binary_op(tok)
+                    if op is None:
+                        return left
+                else:
+                    return left
+            level = BINARY_PRECEDENCE[op]
+            if level < min_level:
                 return left
             self.pos += 1
             right = self.binary(level + 1)
             left = Binary(_CANONICAL.get(op, op), left, right)
 
     def unary(self) -> Node:
-        ops = []
-        while self.peek() in _UNARY:
-            ops.append(self.next()[0])
-        tree = self.postfix()
-        for op in reversed(ops):
-            tree = Unary(op, tree)
-        return tree
+        """Prefix operators, then an operand with its postfix operators."""
+        tokens = self.tokens
+        tok = tokens[self.pos]
+        if tok in _UNARY:
+            ops = []
+            while tok in _UNARY:
+                ops.append(tok)
+                self.pos += 1
+                tok = tokens[self.pos]
+            tree = self.postfix()
+            for op in reversed(ops):
+                tree = Unary(op, tree)
+            return tree
+        # the common case, inlined: a plain name or number not followed by
+        # a postfix operator
+        c = tok[:1]
+        if c in _NAME_START and len(tok) not in (2, 4, 5, 9) and tokens[self.pos + 1] not in _POSTFIX_OR_CALL:
+            self.pos += 1
+            return Attr(tok)
+        if c in _NUMBER_START and tok.isdigit() and (c != "0" or len(tok) == 1) and len(tok) < 19 \
+                and tokens[self.pos + 1] not in _POSTFIX_OR_CALL:
+            self.pos += 1
+            return Literal(int(tok))
+        return self.postfix()
 
     def postfix(self) -> Node:
         tree = self.primary()
+        tokens = self.tokens
         while True:
-            kind = self.peek()
-            if kind == "[":
+            tok = tokens[self.pos]
+            if tok not in _POSTFIX:
+                return tree
+            if tok == "[":
                 self.pos += 1
                 index = self.expression()
-                self.expect("]", "']' after subscript")
+                self.expect("]", "']' after a subscript")
                 tree = Binary("[]", tree, index)
-            elif kind == ".":
-                self.pos += 1
-                tok = self.next()
-                if tok[0] != lx.NAME:
-                    raise self.fail("expected an attribute name after '.'", tok)
-                tree = Attr(tok[1], tree)
-            elif kind == "?:":
+            elif tok == "?:":
                 self.pos += 1
                 tree = Binary("?:", tree, self.postfix())
-            else:
-                return tree
+            else:  # "." or ".."
+                self.pos += 1
+                name = self.name_token()
+                if name is None:
+                    raise self.fail("expected an attribute name after '.'")
+                tree = Attr(name, tree)
+
+    def name_token(self) -> str | None:
+        """Consume an identifier or quoted name and return it; None if there is none."""
+        tok = self.tokens[self.pos]
+        if not tok:
+            return None
+        c = tok[0]
+        if c in _NAME_START:
+            if len(tok) in (2, 4, 5, 9) and tok.lower() in _KEYWORDS:
+                return None
+            self.pos += 1
+            return tok
+        if c == "'" and len(tok) > 1:
+            value = lx.string_value(tok, self.old_strings)
+            if value is None:
+                raise self.fail("invalid escape in a quoted name")
+            self.pos += 1
+            return value
+        return None
 
     def primary(self) -> Node:
-        tok = self.next()
-        kind = tok[0]
-        if kind == lx.NAME:
-            if self.peek() == "(":
-                return self.call(tok[1])
-            return Attr(tok[1])
-        if kind in _LITERAL_TOKENS:
-            return Literal(tok[1])
-        if kind == lx.UNDEF:
-            return Literal(UNDEFINED)
-        if kind == lx.ERRV:
-            return Literal(ERROR)
-        if kind == "(":
+        tokens = self.tokens
+        tok = tokens[self.pos]
+        if not tok:
+            raise self.fail("unexpected end of input")
+        c = tok[0]
+        if c in _NAME_START:
+            low = tok.lower() if len(tok) in (2, 4, 5, 9) else None
+            if low in _KEYWORD_LITERALS:
+                self.pos += 1
+                return Literal(_KEYWORD_LITERALS[low])
+            if low == "is" or low == "isnt":
+                raise self.fail("unexpected operator")
+            self.pos += 1
+            if tokens[self.pos] == "(":
+                return self.call(tok)
+            return Attr(tok)
+        if _is_number(tok):
+            value = lx.number_value(tok)
+            if value is None:
+                raise self.fail(f"malformed number {tok!r}")
+            self.pos += 1
+            return Literal(value[1])
+        if c == '"' and len(tok) > 1:
+            value = lx.string_value(tok, self.old_strings)
+            if value is None:
+                raise self.fail("string contains an invalid \\0 escape")
+            self.pos += 1
+            return Literal(value)
+        if c == "'" and len(tok) > 1:
+            name = self.name_token()
+            if tokens[self.pos] == "(":
+                return self.call(name)
+            return Attr(name)
+        self.pos += 1
+        if tok == "(":
             inner = self.expression()
             self.expect(")", "')'")
             return Paren(inner)
-        if kind == "{":
+        if tok == "{":
             return self.list_literal()
-        if kind == "[":
+        if tok == "[":
             return RecordExpr(self.record_body())
-        if kind == ".":
-            name = self.next()
-            if name[0] != lx.NAME:
-                raise self.fail("expected an attribute name after '.'", name)
-            return Attr(name[1], None, True)
-        raise self.fail("unexpected token" if kind != lx.EOF else "unexpected end of input", tok)
+        if tok == "." or tok == "..":
+            name = self.name_token()
+            if name is None:
+                raise self.fail("expected an attribute name after '.'")
+            return Attr(name, None, True)
+        raise self.fail(f"unexpected {tok!r}", self.pos - 1)
 
     def call(self, name: str) -> Node:
         self.pos += 1  # '('
         args = []
-        while self.peek() != ")":
+        tokens = self.tokens
+        while tokens[self.pos] != ")":
             args.append(self.expression())
-            kind = self.peek()
-            if kind in (",", ";"):  # ';' separates arguments with HTCondor's semantics
+            tok = tokens[self.pos]
+            if tok == "," or tok == ";":  # ';' separates arguments with HTCondor's semantics
                 self.pos += 1
-            elif kind != ")":
-                raise self.fail("expected ',' or ')' in argument list")
+                if tokens[self.pos] == ")":
+                    raise self.fail("expected an expression after ','")
+            elif tok != ")":
+                raise self.fail("expected ',' or ')' in an argument list")
         self.pos += 1
-        if name.lower() in ("abstime", "reltime") and len(args) == 1:
+        if len(args) == 1 and name.lower() in ("abstime", "reltime"):
             arg = args[0]
             if type(arg) is Literal and type(arg.value) is str:
                 return _fold_time_literal(name, arg.value)
@@ -191,38 +278,48 @@ class Parser:
 
     def list_literal(self) -> Node:
         items = []
-        while self.peek() != "}":
+        tokens = self.tokens
+        while tokens[self.pos] != "}":
             items.append(self.expression())
-            kind = self.peek()
-            if kind == ",":
+            tok = tokens[self.pos]
+            if tok == ",":
                 self.pos += 1
-                if self.peek() == "}":
+                if tokens[self.pos] == "}":
                     raise self.fail("expected an expression after ','")
-            elif kind != "}":
-                raise self.fail("expected ',' or '}' in list")
+            elif tok != "}":
+                raise self.fail("expected ',' or '}' in a list")
         self.pos += 1
         return ListExpr(items)
 
     def record_body(self) -> dict:
         """Parse ``name = expr; ...]`` after the opening '['."""
         attrs: dict = {}
+        tokens = self.tokens
         while True:
-            tok = self.next()
-            kind = tok[0]
-            if kind == "]":
+            tok = tokens[self.pos]
+            if tok == "]":
+                self.pos += 1
                 return attrs
-            if kind == ";":
+            if tok == ";":
+                self.pos += 1
                 continue
-            if kind != lx.NAME:
-                raise self.fail("expected an attribute name", tok)
-            self.expect("=", "'=' after attribute name")
+            name = self.name_token()
+            if name is None:
+                raise self.fail("expected an attribute name")
+            self.expect("=", "'=' after an attribute name")
             value = self.expression()
-            key = tok[1].lower()
+            key = name.lower()
             old = attrs.get(key)
-            attrs[key] = (old[0] if old else tok[1], value)
-            kind = self.peek()
-            if kind != ";" and kind != "]":
-                raise self.fail("expected ';' or ']' in ClassAd")
+            attrs[key] = (old[0] if old else name, value)
+            tok = tokens[self.pos]
+            if tok != ";" and tok != "]":
+                raise self.fail("expected ';' or ']' in a ClassAd")
+
+    def error(self, failure: _Fail) -> ClassAdParseError:
+        message, index = failure.args
+        offsets = lx.token_offsets(self.text, self.old_strings)
+        pos = offsets[index] if index < len(offsets) else len(self.text)
+        return parse_error(message, self.text, pos)
 
 
 def _fold_time_literal(name: str, text: str) -> Node:
@@ -233,25 +330,36 @@ def _fold_time_literal(name: str, text: str) -> Node:
 
 
 def parse_error(message: str, text: str, pos: int) -> ClassAdParseError:
-    """A ClassAdParseError whose message points at *pos* in *text*."""
+    """A ClassAdParseError whose message points at offset *pos* in *text*."""
     line_start = text.rfind("\n", 0, pos) + 1
     line_end = text.find("\n", pos)
     line = text[line_start : line_end if line_end >= 0 else len(text)]
-    if len(line) > 200:
-        cut = max(0, pos - line_start - 100)
-        line = line[cut : cut + 200]
-        col = pos - line_start - cut
-    else:
-        col = pos - line_start
-    full = f"{message} at offset {pos}:\n{line}\n{' ' * col}^"
+    col = pos - line_start
+    if len(line) > 120:
+        cut = max(0, col - 60)
+        line = line[cut : cut + 120]
+        col -= cut
     set_last_error(message)
-    return ClassAdParseError(full, pos, text)
+    return ClassAdParseError(f"{message} at offset {pos}:\n{line}\n{' ' * col}^", pos, text)
 
 
 # Parsed trees are immutable, so one tree serves every occurrence of the same
-# text.  The cache is bounded; when full it is simply cleared.
+# text.  The cache is bounded: when it is full it is simply cleared.
 _CACHE: dict = {}
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 20_000
+
+
+def _parse(text: str, old_strings: bool, full: bool) -> Node:
+    p = Parser(text, old_strings)
+    try:
+        tree = p.expression()
+        if full and p.tokens[p.pos] != _END:
+            raise p.fail("unexpected text after the expression")
+    except _Fail as failure:
+        raise p.error(failure) from None
+    except RecursionError:
+        raise parse_error("expression too deeply nested", text, 0) from None
+    return tree
 
 
 def parse_expression(text: str, old_strings: bool = False) -> Node:
@@ -262,54 +370,44 @@ def parse_expression(text: str, old_strings: bool = False) -> Node:
     """
     key = (text, old_strings)
     tree = _CACHE.get(key)
-    if tree is not None:
-        return tree
-    p = Parser(text, old_strings)
-    try:
-        tree = p.expression()
-    except RecursionError:
-        raise parse_error("expression too deeply nested", text, 0) from None
-    if p.peek() != lx.EOF:
-        raise p.fail("unexpected text after the expression")
-    if len(_CACHE) >= _CACHE_LIMIT:
-        _CACHE.clear()
-    _CACHE[key] = tree
+    if tree is None:
+        tree = _parse(text, old_strings, True)
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = tree
     return tree
 
 
-def parse_expression_prefix(text: str, old_strings: bool = True) -> Node:
-    """Parse the longest expression at the start of *text*; trailing text is ignored.
+def parse_expression_prefix(text: str) -> Node:
+    """Parse the expression at the start of *text* with old-ClassAd string rules.
 
-    This is how the right-hand sides of old-format ads are read.
+    Text after a complete expression is ignored: this is how HTCondor reads
+    the right-hand sides of old-format ads.
     """
-    key = (text, "prefix")
+    key = (text, None)
     tree = _CACHE.get(key)
-    if tree is not None:
-        return tree
-    p = Parser(text, old_strings)
-    try:
-        tree = p.expression()
-    except RecursionError:
-        raise parse_error("expression too deeply nested", text, 0) from None
-    if len(_CACHE) >= _CACHE_LIMIT:
-        _CACHE.clear()
-    _CACHE[key] = tree
+    if tree is None:
+        tree = _parse(text, True, False)
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = tree
     return tree
 
 
-def parse_record(text: str, start: int = 0) -> tuple[dict, int]:
-    """Parse one new-syntax ClassAd ``[ ... ]`` starting at offset *start*.
+def parse_record(text: str) -> tuple[dict, int]:
+    """Parse the new-syntax ClassAd ``[ ... ]`` at the start of *text*.
 
-    Returns the attribute dict and the offset just past the closing ']'.
-    Raises ClassAdParseError if no ad starts there.
+    Returns the attribute dict and the number of tokens consumed.  Text
+    after the closing ']' is ignored.
     """
-    p = Parser(text[start:] if start else text)
-    tok = p.next()
-    if tok[0] != "[":
-        raise p.fail("expected '[' to start a ClassAd", tok)
+    p = Parser(text)
     try:
+        if p.tokens[0] != "[":
+            raise p.fail("expected '[' to start a ClassAd")
+        p.pos = 1
         attrs = p.record_body()
+    except _Fail as failure:
+        raise p.error(failure) from None
     except RecursionError:
-        raise parse_error("ClassAd too deeply nested", text, start) from None
-    end_tok = p.tokens[p.pos] if p.pos < len(p.tokens) else (lx.EOF, None, len(text) - start)
-    return attrs, start + end_tok[2]
+        raise parse_error("ClassAd too deeply nested", text, 0) from None
+    return attrs, p.pos

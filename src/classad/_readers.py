@@ -21,6 +21,7 @@ from . import _lexer as lx
 from ._classad import ClassAd
 from ._errors import ClassAdParseError, ClassAdTypeError, ClassAdValueError
 from ._parser import Parser as _TokenParser
+from ._parser import _Fail as _ParseFailure
 from ._parser import parse_expression_prefix
 
 
@@ -149,58 +150,70 @@ class OldClassAdIterator:
 # -- new format -------------------------------------------------------------------
 
 class _NewAdReader:
-    """Parses consecutive new-syntax ads out of a growing text buffer."""
+    """Parses consecutive new-syntax ads out of text that arrives in chunks.
+
+    ``read_more()`` returns the next chunk, or "" at the end of the input.
+    Text is tokenized once per chunk; complete ads are parsed from the token
+    list, and an ad cut by a chunk boundary is parsed again once more text
+    has arrived.
+    """
 
     def __init__(self, read_more):
-        self._read_more = read_more  # returns more text, or "" at the end
-        self._buffer = ""
-        self._offset = 0
+        self._read_more = read_more
+        self._text = ""
         self._eof = False
-        self.consumed = 0  # characters of input consumed by returned ads
+        self._parser: _TokenParser | None = None
+        self._dropped = 0  # characters of input before self._text
 
-    def _fill(self) -> bool:
+    def _refill(self) -> bool:
         if self._eof:
             return False
         more = self._read_more()
         if not more:
             self._eof = True
             return False
-        self._buffer = self._buffer[self._offset:] + more
-        self._offset = 0
+        if self._parser is not None and self._parser.pos:
+            cut = self._offset_of(self._parser.pos)
+            self._text = self._text[cut:]
+            self._dropped += cut
+        self._text += more
+        self._parser = None
         return True
 
+    def _offset_of(self, index: int) -> int:
+        offsets = lx.token_offsets(self._parser.text)
+        return offsets[index] if index < len(offsets) else len(self._parser.text)
+
+    def consumed(self) -> int:
+        """Characters of input up to the end of the last ad returned."""
+        if self._parser is None:
+            return self._dropped
+        return self._dropped + self._offset_of(self._parser.pos)
+
     def next_ad(self) -> ClassAd | None:
-        """The next ad, ``None`` at a clean end; ParseError for a broken ad."""
+        """The next ad, ``None`` at the end; ParseError for a broken ad."""
         while True:
-            text = self._buffer
-            start = self._offset
-            while start < len(text) and text[start].isspace():
-                start += 1
-            if start >= len(text):
-                if self._fill():
+            if self._parser is None:
+                self._parser = _TokenParser(self._text)
+            p = self._parser
+            start = p.pos
+            tok = p.tokens[start]
+            if tok != "[":
+                if tok == "" and self._refill():
                     continue
-                return None
-            p = _TokenParser(text[start:])
-            tok = p.next()
-            if tok[0] != "[":
-                return None  # not an ad: the input ends here
+                return None  # the end, or text that is not an ad
+            p.pos += 1
             try:
                 attrs = p.record_body()
-            except ClassAdParseError:
-                if not self._eof and self._fill():
+            except _ParseFailure:
+                p.pos = start
+                if self._refill():
                     continue
                 raise ClassAdParseError("Unable to parse input stream into a ClassAd.") from None
-            end = start + _token_end(p)
-            self.consumed += end - self._offset
-            self._offset = end
+            except RecursionError:
+                p.pos = start
+                raise ClassAdParseError("ClassAd too deeply nested.") from None
             return ClassAd._from_attrs(attrs)
-
-
-def _token_end(p: _TokenParser) -> int:
-    """Offset just past the last token the parser consumed."""
-    if p.pos < len(p.tokens):
-        return p.tokens[p.pos][2] if p.tokens[p.pos][0] != lx.EOF else len(p.text)
-    return len(p.text)
 
 
 class ClassAdStringIterator:
@@ -231,13 +244,15 @@ class ClassAdFileIterator:
         self._source = source
         try:
             self._start = source.tell()
-        except (OSError, AttributeError):
+        except (OSError, AttributeError, ValueError):
             self._start = None
+        self._binary = None
         self._reader = _NewAdReader(self._read)
 
-    def _read(self):
+    def _read(self) -> str:
         data = self._source.read(_CHUNK)
         if isinstance(data, bytes):
+            self._binary = True
             data = data.decode("utf-8", "surrogateescape")
         return data
 
@@ -246,10 +261,10 @@ class ClassAdFileIterator:
 
     def __next__(self) -> ClassAd:
         ad = self._reader.next_ad()
-        if self._start is not None and hasattr(self._source, "seek"):
+        if self._start is not None and not self._binary:
             try:
                 self._source.seek(self._start)
-                self._source.read(self._reader.consumed)
+                self._source.read(self._reader.consumed())
             except (OSError, ValueError):
                 pass
         if ad is None:

@@ -156,9 +156,11 @@ class _Printer:
             out.append(literal_text(n.value, self.old))
         elif t is Attr:
             if n.base is not None:
+                # a selected name is written as it is, never quoted
                 self.node(n.base)
-                out.append(".")
-            elif n.absolute:
+                out.append("." + n.name)
+                return
+            if n.absolute:
                 out.append(".")
             out.append(quote_name(n.name))
         elif t is Binary:
