@@ -169,6 +169,18 @@ def attr_absolute(key: str, st):
 
 def attr_select(target, key: str, scope, st):
     """The value of ``base.key`` where *target* is the value of ``base``."""
+    attrs = getattr(target, "_attrs", None)
+    if attrs is not None:
+        entry = attrs.get(key)
+        if entry is not None:  # the common case, kept inline
+            if st.depth <= 0:
+                raise EvalFailure("attribute references nested too deeply (self-reference?)")
+            n = entry[1]
+            st.depth -= 1
+            fn = n.fn
+            v = fn(target, st) if fn else run(n, target, st)
+            st.depth += 1
+            return v
     if target is UNDEFINED:
         return UNDEFINED
     if type(target) is ListValue:
@@ -182,23 +194,45 @@ def attr_select(target, key: str, scope, st):
 def _compile_attr(node: Attr):
     key = node.key
     if node.base is None and not node.absolute:
+        special = key in _SPECIAL
+
         def attr(scope, st):
-            if scope is not None:
-                entry = scope._attrs.get(key)
-                if entry is not None:  # the common case, kept inline
-                    if st.depth <= 0:
-                        raise EvalFailure("attribute references nested too deeply (self-reference?)")
-                    n = entry[1]
-                    st.depth -= 1
-                    fn = n.fn
-                    v = fn(scope, st) if fn else run(n, scope, st)
-                    st.depth += 1
-                    return v
-            return attr_lookup(key, scope, st)
+            if scope is None:
+                return UNDEFINED
+            entry = scope._attrs.get(key)
+            if entry is not None:  # defined right here: the common case, kept inline
+                where = scope
+            else:
+                # one level up (a match context, an enclosing ad), also inline
+                parent = scope._parent
+                if special or parent is None or scope is st.root:
+                    return attr_lookup(key, scope, st)
+                entry = parent._attrs.get(key)
+                if entry is None:
+                    return attr_lookup(key, scope, st)
+                where = parent
+            if st.depth <= 0:
+                raise EvalFailure("attribute references nested too deeply (self-reference?)")
+            n = entry[1]
+            st.depth -= 1
+            fn = n.fn
+            v = fn(where, st) if fn else run(n, where, st)
+            st.depth += 1
+            return v
         return attr
     if node.absolute:
         return lambda scope, st: attr_absolute(key, st)
     base = node.base
+    if type(base) is Attr and base.base is None and not base.absolute and base.key in ("my", "self"):
+        # MY.x: "my" names the current ad unless the ad defines it
+        base_key = base.key
+        base_fn = base.fn or compile_node(base)
+
+        def my_select(scope, st):
+            if scope is not None and base_key not in scope._attrs:
+                return attr_select(scope, key, scope, st)
+            return attr_select(base_fn(scope, st), key, scope, st)
+        return my_select
     base_fn = base.fn or compile_node(base)
     return lambda scope, st: attr_select(base_fn(scope, st), key, scope, st)
 
@@ -783,9 +817,13 @@ def _compile_binary(node):
         def comparison(scope, st):
             a = left(scope, st)
             b = right(scope, st)
-            ta, tb = type(a), type(b)
-            if ta is tb and ta is int:
-                return cmp_op((a > b) - (a < b))
+            ta = type(a)
+            if ta is type(b):
+                if ta is int:
+                    return cmp_op((a > b) - (a < b))
+                if ta is str and a.isascii() and b.isascii():
+                    a, b = a.lower(), b.lower()  # strcasecmp, for ASCII
+                    return cmp_op((a > b) - (a < b))
             if a is ERROR or b is ERROR:
                 return ERROR
             if a is UNDEFINED or b is UNDEFINED:
