@@ -696,6 +696,25 @@ _ARITH = frozenset({"+", "-", "*", "/", "%"})
 _COMPARE = frozenset({"<", "<=", ">", ">=", "==", "!="})
 
 
+def compile_hot(node):
+    """Compile *node* to generated Python source (for expressions evaluated very often).
+
+    Generating and compiling source costs far more than building closures,
+    so this is done only where an expression is known to be hot: the
+    ``Requirements`` of ads being matched.
+    """
+    fn = node.fn
+    if fn and getattr(fn, "source", None) is not None:
+        return fn
+    from ._codegen import generate
+
+    fn = generate(node)
+    if fn is None:
+        return node.fn or compile_node(node)
+    node.fn = fn
+    return fn
+
+
 def compile_node(node):
     """Compile *node* (and, lazily, its children) to a closure; cache it on the node."""
     t = type(node)

@@ -18,8 +18,8 @@ afterwards.
 
 from __future__ import annotations
 
-from ._evaluate import EvalFailure, EvalState, bool_equiv
-from ._nodes import Node
+from ._evaluate import EvalFailure, EvalState, bool_equiv, compile_hot
+from ._nodes import Attr, Literal, Node
 from ._parser import parse_expression, parse_record
 
 _MATCH_ATTRS, _ = parse_record(
@@ -47,8 +47,6 @@ class _Match:
     __slots__ = ("left", "right", "match", "saved")
 
     def __init__(self, left, right):
-        from ._classad import ClassAd
-
         self.left = left
         self.right = right
         attrs = dict(_MATCH_ATTRS)
@@ -58,8 +56,6 @@ class _Match:
         self.saved = None
 
     def __enter__(self):
-        from ._classad import ClassAd
-
         left, right = self.left, self.right
         self.saved = (left._parent, right._parent, left._alternate, right._alternate)
         # The contexts' names refer to the ads through .LEFT and .RIGHT;
@@ -85,6 +81,14 @@ class _Match:
         return (node.fn or _compile(node))(scope, st)
 
 
+def _bind_classad():
+    global ClassAd
+    from ._classad import ClassAd
+
+
+ClassAd = None  # bound on first use: _classad imports this module's users
+
+
 def _compile(node):
     from ._evaluate import compile_node
 
@@ -96,12 +100,84 @@ def _truth(value) -> bool:
     return bool(b)
 
 
+def _is_hot(node) -> bool:
+    fn = node.fn
+    return bool(fn) and getattr(fn, "source", None) is not None
+
+
+def _prepare(ad) -> None:
+    """Compile the ad's Requirements, and what they refer to in the ad, for repeated use.
+
+    Each expression is compiled once: trees are shared between ads that
+    spell them the same way, and a compiled tree stays compiled.
+    """
+    entry = ad._attrs.get("requirements")
+    if entry is None or _is_hot(entry[1]):
+        return
+    pending, seen = [entry[1]], set()
+    while pending and len(seen) < 64:
+        node = pending.pop()
+        if id(node) in seen or type(node) is Literal:
+            continue
+        seen.add(id(node))
+        compile_hot(node)
+        for name in _local_names(node):
+            target = ad._attrs.get(name)
+            if target is not None:
+                pending.append(target[1])
+
+
+def _local_names(node) -> set:
+    """Names an expression may look up in its own ad: ``x`` and ``MY.x``."""
+    names, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is Attr and not n.absolute:
+            base = n.base
+            if base is None:
+                names.add(n.key)
+            elif type(base) is Attr and base.base is None and base.key in ("my", "self"):
+                names.add(n.key)
+        stack.extend(n.children())
+    return names
+
+
 def _match_expr(left, right, node) -> bool:
-    with _Match(left, right) as m:
-        try:
-            return _truth(m.evaluate(node, m.match))
-        except (EvalFailure, RecursionError):
-            return False
+    """Evaluate *node* in the match ad built around *left* and *right*; True if it holds.
+
+    This is :class:`_Match` unrolled: it runs once per pair in matchmaking.
+    """
+    if ClassAd is None:
+        _bind_classad()
+    if not _is_hot(node):
+        compile_hot(node)
+    _prepare(left)
+    _prepare(right)
+    to_left, to_right = _AdRef(left), _AdRef(right)
+    attrs = _MATCH_ATTRS.copy()
+    attrs["left"] = ("LEFT", to_left)
+    attrs["right"] = ("RIGHT", to_right)
+    view = ClassAd._view
+    match = view(attrs, None)
+    saved = (left._parent, right._parent, left._alternate, right._alternate)
+    left._parent = view({"other": ("other", to_right), "target": ("target", to_right),
+                         "my": ("my", to_left), "ad": ("ad", to_left)}, match)
+    right._parent = view({"other": ("other", to_left), "target": ("target", to_left),
+                          "my": ("my", to_right), "ad": ("ad", to_right)}, match)
+    left._alternate = right
+    right._alternate = left
+    st = EvalState.__new__(EvalState)
+    st.root = match
+    st.depth = 400
+    try:
+        value = node.fn(match, st)
+    except (EvalFailure, RecursionError):
+        return False
+    finally:
+        left._parent, right._parent, left._alternate, right._alternate = saved
+    if value is True:
+        return True
+    return bool(bool_equiv(value))
 
 
 def symmetric_match(left, right) -> bool:
@@ -116,5 +192,7 @@ def left_matches_right(left, right) -> bool:
 
 def evaluate_in_match(node, my, target):
     """Evaluate *node* in *my* while *my* is matched against *target*."""
+    if ClassAd is None:
+        _bind_classad()
     with _Match(my, target) as m:
         return m.evaluate(node, my)

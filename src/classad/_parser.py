@@ -307,7 +307,15 @@ class Parser:
             if name is None:
                 raise self.fail("expected an attribute name")
             self.expect("=", "'=' after an attribute name")
+            start = self.pos
             value = self.expression()
+            if type(value) is not Literal:
+                # share one tree among ads that spell an expression the same
+                # way, so that it is compiled once
+                key = tuple(tokens[start:self.pos])
+                value = _INTERN.setdefault(key, value)
+                if len(_INTERN) > _CACHE_LIMIT:
+                    _INTERN.clear()
             key = name.lower()
             old = attrs.get(key)
             attrs[key] = (old[0] if old else name, value)
@@ -346,6 +354,7 @@ def parse_error(message: str, text: str, pos: int) -> ClassAdParseError:
 # Parsed trees are immutable, so one tree serves every occurrence of the same
 # text.  The cache is bounded: when it is full it is simply cleared.
 _CACHE: dict = {}
+_INTERN: dict = {}
 _CACHE_LIMIT = 20_000
 
 
