@@ -43,14 +43,6 @@ _MEMOIZED = frozenset({"target", "other"})
 _UNSET = object()
 
 
-class _NoMemo(Attr):
-    """An unscoped reference that must be looked up, not memoized."""
-
-    __slots__ = ()
-
-    def __init__(self, node: Attr):
-        Attr.__init__(self, node.name, node.base, node.absolute)
-
 
 class _Generator:
     def __init__(self):
@@ -118,21 +110,19 @@ class _Generator:
         self.emit(depth + 1, f"{v} = {fallback}")
 
     def attr(self, node: Attr, depth: int, memoize: bool = True) -> str:
-        if not memoize:
-            node = _NoMemo(node)
         v = self.tmp()
         if node.absolute or (node.base is None and node.key in ev._SPECIAL):
             fn = self.const(node.fn or ev.compile_node(node))
             self.emit(depth, f"{v} = {fn}(scope, st)")
             return v
-        if node.base is None and node.key in _MEMOIZED and type(node) is Attr:
+        if memoize and node.base is None and node.key in _MEMOIZED:
             # an ad reference used several times (TARGET.x, TARGET.y, ...):
             # looked up once per evaluation, on first use
             var = self.memo.get(node.key)
             if var is None:
                 var = self.memo[node.key] = f"m_{node.key}"
             self.emit(depth, f"if {var} is _UNSET:")
-            inner = self.attr(Attr(node.name), depth + 1, memoize=False)
+            inner = self.attr(node, depth + 1, memoize=False)
             self.emit(depth + 1, f"{var} = {inner}")
             return var
         if node.base is None:

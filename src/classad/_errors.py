@@ -32,7 +32,8 @@ class ClassAdParseError(ClassAdException, ValueError, SyntaxError, RuntimeError)
     """Text could not be parsed as a ClassAd or an expression.
 
     ``position`` is the offset in the input where the parser stopped, when
-    known.
+    known; ``lineno``, ``offset`` and ``text`` locate it the way Python's own
+    ``SyntaxError`` does, so tracebacks show the line with a caret.
 
     >>> import classad
     >>> try:
@@ -42,10 +43,17 @@ class ClassAdParseError(ClassAdException, ValueError, SyntaxError, RuntimeError)
     refused: True
     """
 
-    def __init__(self, message: str = "", position: int | None = None, text: str | None = None):
+    def __init__(self, message: str = "", position: int | None = None, source: str | None = None):
         super().__init__(message)
+        self.msg = message
         self.position = position
-        self.text = text
+        if source is not None and position is not None:
+            line_start = source.rfind("\n", 0, position) + 1
+            line_end = source.find("\n", position)
+            self.filename = "<classad>"
+            self.lineno = source.count("\n", 0, position) + 1
+            self.offset = position - line_start + 1
+            self.text = source[line_start: line_end if line_end >= 0 else len(source)]
 
     def __str__(self) -> str:
         return self.args[0] if self.args else ""
