@@ -83,6 +83,8 @@ class ClassAd(MutableMapping):
     def __setitem__(self, key: str, value) -> None:
         if not isinstance(key, str):
             raise ClassAdTypeError("ClassAd attribute names must be strings")
+        if not key:
+            raise AttributeError(key)
         node = python_to_node(value)
         lower = key.lower()
         old = self._attrs.get(lower)
@@ -109,6 +111,15 @@ class ClassAd(MutableMapping):
         if entry is None:
             return default
         return node_to_python(entry[1], self)
+
+    def update(self, other=(), /, **kwargs) -> None:
+        """As :meth:`dict.update`; from another ClassAd the expressions are copied as they are."""
+        if isinstance(other, ClassAd):
+            for key, (name, node) in other._attrs.items():
+                old = self._attrs.get(key)
+                self._attrs[key] = (old[0] if old else name, node)
+        else:
+            super().update(other, **kwargs)
 
     def setdefault(self, key: str, default=None):
         """As :meth:`dict.setdefault`."""

@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 from ._convert import node_to_python, python_to_node, value_to_python
 from ._errors import ClassAdEvaluationError, ClassAdParseError, ClassAdValueError, set_last_error
 from ._evaluate import EvalFailure, evaluate
 from ._nodes import Attr, Binary, Call, ListExpr, Literal, Node, Paren, RecordExpr, Unary
 from ._parser import parse_expression
 from ._unparse import pretty_expr, unparse_expr
-from ._values import ERROR, UNDEFINED, ListValue
+from ._values import ERROR, INT64_MAX, INT64_MIN, UNDEFINED, ListValue
+
+
+_INT_TEXT = re.compile(r"[ \t\n\r\f\v]*[+-]?[0-9]+\Z")
+_FLOAT_TEXT = re.compile(
+    r"[ \t\n\r\f\v]*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)\Z",
+    re.IGNORECASE)
+
+
+def _string_to_int(s: str) -> int:
+    """``int()`` of a string value, with the rules of C's ``strtoll``."""
+    if not _INT_TEXT.match(s):
+        raise ClassAdValueError("Unable to convert string to integer.")
+    n = int(s)
+    if n > INT64_MAX:
+        raise ClassAdValueError("Overflow when converting to integer.")
+    if n < INT64_MIN:
+        raise ClassAdValueError("Underflow when converting to integer.")
+    return n
+
+
+def _string_to_float(s: str) -> float:
+    """``float()`` of a string value, with the rules of C's ``strtod``."""
+    if not _FLOAT_TEXT.match(s):
+        raise ClassAdValueError("Unable to convert string to integer.")
+    x = float(s)
+    body = s.strip().lower()
+    if x in (math.inf, -math.inf) and "inf" not in body:
+        raise ClassAdValueError("Overflow when converting to integer.")
+    if x == 0.0 and any(c in "123456789" for c in body.split("e")[0]):
+        raise ClassAdValueError("Underflow when converting to integer.")
+    return x
 
 
 def _printed(printer, node) -> str:
@@ -139,10 +173,7 @@ class ExprTree:
         if t is float:
             return int(v)
         if t is str:
-            try:
-                return int(v.strip() if v[:1].isspace() else v, 10)
-            except ValueError:
-                raise ClassAdValueError("Unable to convert string to integer.") from None
+            return _string_to_int(v)
         raise ClassAdValueError("Unable to convert expression to numeric type.")
 
     def __float__(self) -> float:
@@ -151,10 +182,7 @@ class ExprTree:
         if t is int or t is bool or t is float:
             return float(v)
         if t is str:
-            try:
-                return float(v)
-            except ValueError:
-                raise ClassAdValueError("Unable to convert string to integer.") from None
+            return _string_to_float(v)
         raise ClassAdValueError("Unable to convert expression to numeric type.")
 
     def __bool__(self) -> bool:
@@ -274,7 +302,7 @@ def _same(a: Node, b: Node) -> bool:
     if t is Paren:
         return _same(a.inner, b.inner)
     if t is Call:
-        return a.name.lower() == b.name.lower() and len(a.args) == len(b.args) and all(
+        return a.name == b.name and len(a.args) == len(b.args) and all(
             _same(x, y) for x, y in zip(a.args, b.args))
     if t is ListExpr:
         return len(a.items) == len(b.items) and all(_same(x, y) for x, y in zip(a.items, b.items))

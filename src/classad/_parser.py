@@ -355,7 +355,7 @@ def parse_error(message: str, text: str, pos: int) -> ClassAdParseError:
 # text.  The cache is bounded: when it is full it is simply cleared.
 _CACHE: dict = {}
 _INTERN: dict = {}
-_CACHE_LIMIT = 20_000
+_CACHE_LIMIT = 2048
 
 
 def _parse(text: str, old_strings: bool, full: bool) -> Node:
