@@ -63,6 +63,12 @@ def _is_number(tok: str) -> bool:
     return c == "." and len(tok) > 1 and tok[1] in _NUMBER_START
 
 
+def _starts_binary(tok: str) -> bool:
+    """True if *tok* may be a binary operator that is not in the table as written."""
+    c = tok[:1]
+    return (c == "-" and len(tok) > 1) or ((c == "i" or c == "I") and tok.lower() in ("is", "isnt"))
+
+
 def _binary_op(tok: str) -> str | None:
     """The operator a token stands for in binary position (keywords ``is``/``isnt`` too)."""
     if tok in BINARY_PRECEDENCE:
@@ -99,7 +105,7 @@ class Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.fail(f"expression nested more than {MAX_DEPTH} levels deep")
-        tree = self.binary(2)
+        tree = self.binary()
         if self.tokens[self.pos] == "?":
             self.pos += 1
             if self.tokens[self.pos] == ":":
@@ -112,32 +118,44 @@ class Parser:
         self.depth -= 1
         return tree
 
-    def binary(self, min_level: int) -> Node:
-        left = self.unary()
+    def binary(self) -> Node:
+        """A chain of binary operators, by precedence (operator-precedence parsing).
+
+        Iterative rather than one recursive call per precedence level: it is
+        the parser's hottest loop.
+        """
         tokens = self.tokens
+        unary = self.unary
+        first = unary()
+        tok = tokens[self.pos]
+        if tok not in BINARY_PRECEDENCE and not _starts_binary(tok):
+            return first
+        operands = [first]
+        pending: list = []  # (level, operator) waiting for their right operand
         while True:
-            tok = tokens[self.pos]
             op = tok if tok in BINARY_PRECEDENCE else None
             if op is None:
-                if not tok:
-                    return left
-                c = tok[0]
+                c = tok[:1]
                 if c == "-" and len(tok) > 1:
                     # "-5" lexed as one token, but here it is a subtraction
                     tokens[self.pos : self.pos + 1] = ["-", tok[1:]]
                     op = "-"
                 elif c == "i" or c == "I":
                     op = _binary_op(tok)
-                    if op is None:
-                        return left
-                else:
-                    return left
+                if op is None:
+                    break
             level = BINARY_PRECEDENCE[op]
-            if level < min_level:
-                return left
+            while pending and pending[-1][0] >= level:
+                right = operands.pop()
+                operands[-1] = Binary(pending.pop()[1], operands[-1], right)
+            pending.append((level, _CANONICAL.get(op, op)))
             self.pos += 1
-            right = self.binary(level + 1)
-            left = Binary(_CANONICAL.get(op, op), left, right)
+            operands.append(unary())
+            tok = tokens[self.pos]
+        while pending:
+            right = operands.pop()
+            operands[-1] = Binary(pending.pop()[1], operands[-1], right)
+        return operands[0]
 
     def unary(self) -> Node:
         """Prefix operators, then an operand with its postfix operators."""
