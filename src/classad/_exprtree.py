@@ -136,8 +136,11 @@ class ExprTree:
         return value_to_python(self._evaluate(scope))
 
     def _evaluate(self, scope=None, target=None):
-        if scope is not None and getattr(scope, "_attrs", None) is None:
-            raise ClassAdValueError("scope must be a ClassAd")
+        # As in HTCondor's bindings, a scope that is not a ClassAd is ignored.
+        if getattr(scope, "_attrs", None) is None:
+            scope = None
+        if getattr(target, "_attrs", None) is None:
+            target = None
         return _eval_node(self._node, scope if scope is not None else self._scope, target)
 
     def simplify(self, scope=None, target=None) -> "ExprTree":
