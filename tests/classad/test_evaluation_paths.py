@@ -16,6 +16,7 @@ from classad._unparse import unparse_value
 
 ATOMS = ["1", "0", "-3", "2.5", "0.0", '"abc"', '"ABC"', '"é"', "true", "false", "undefined", "error",
          "x", "y", "s", "l", "ad", "MY.x", "TARGET.x", "missing", "{1, 2, x}", "[a = 1; b = x]",
+         "absTime(\"2020-01-01T00:00:00Z\")", "relTime(60)", "relTime(\"1+00:00:30\")",
          ]
 SUBSCRIPTS = ["0", "1", "5", '"a"']
 BINARY = ["+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "=?=", "=!=", "&&", "||",
