@@ -9,23 +9,60 @@ from __future__ import annotations
 
 
 class ClassAdException(Exception):
-    """Base class of every exception raised by the ``classad`` module."""
+    """Base class of every exception raised by the ``classad`` module.
+
+    >>> import classad
+    >>> issubclass(classad.ClassAdParseError, classad.ClassAdException)
+    True
+    """
 
 
 class ClassAdEnumError(ClassAdException, TypeError):
-    """An argument was not a member of the expected enumeration."""
+    """An argument was not a member of the expected enumeration.
+
+    >>> import classad
+    >>> try:
+    ...     classad.parseOne("[a = 1]", 7)
+    ... except classad.ClassAdEnumError:
+    ...     print("not a Parser")
+    not a Parser
+    """
 
 
 class ClassAdEvaluationError(ClassAdException, TypeError, RuntimeError):
-    """An expression could not be evaluated (for example, no scope to evaluate it in)."""
+    """An expression could not be evaluated.
+
+    That happens when an attribute refers to itself, or when an absolute
+    reference (``.name``) has no ad to start from.
+
+    >>> import classad
+    >>> try:
+    ...     classad.ClassAd("[a = b; b = a]").eval("a")
+    ... except classad.ClassAdEvaluationError as e:
+    ...     print(e)
+    Unable to evaluate expression
+    """
 
 
 class ClassAdInternalError(ClassAdException, ValueError, RuntimeError):
-    """An internal invariant of the library was broken."""
+    """An internal invariant of the library was broken; please report it.
+
+    >>> import classad
+    >>> issubclass(classad.ClassAdInternalError, ValueError)
+    True
+    """
 
 
 class ClassAdOSError(ClassAdException, OSError, RuntimeError):
-    """Reading ClassAds from a file failed."""
+    """An operating-system level failure, such as loading a function library.
+
+    >>> import classad
+    >>> try:
+    ...     classad.registerLibrary("libmyfunctions.so")
+    ... except classad.ClassAdOSError:
+    ...     print("native libraries are not supported")
+    native libraries are not supported
+    """
 
 
 class ClassAdParseError(ClassAdException, ValueError, SyntaxError, RuntimeError):
@@ -60,11 +97,27 @@ class ClassAdParseError(ClassAdException, ValueError, SyntaxError, RuntimeError)
 
 
 class ClassAdTypeError(ClassAdException, TypeError, ValueError):
-    """A Python value of the wrong type was given where a ClassAd value was expected."""
+    """A Python value of the wrong type was given where a ClassAd value was expected.
+
+    >>> import classad
+    >>> try:
+    ...     classad.ClassAd(42)
+    ... except classad.ClassAdTypeError:
+    ...     print("needs a string or a dict")
+    needs a string or a dict
+    """
 
 
 class ClassAdValueError(ClassAdException, ValueError, RuntimeError, TypeError):
-    """A ClassAd value could not be converted to the requested Python type."""
+    """A ClassAd value could not be converted to the requested Python type.
+
+    >>> import classad
+    >>> try:
+    ...     int(classad.ExprTree('"twelve"'))
+    ... except classad.ClassAdValueError as e:
+    ...     print(e)
+    Unable to convert string to integer.
+    """
 
 
 _last_error = ""

@@ -28,7 +28,15 @@ def version() -> str:
 
 
 def lastError() -> str:
-    """The message of the most recent ClassAd parse or evaluation error ('' if none)."""
+    """The message of the most recent ClassAd parse or evaluation error ('' if none).
+
+    >>> import classad
+    >>> try:
+    ...     classad.ExprTree("1 +")
+    ... except classad.ClassAdParseError:
+    ...     print(classad.lastError())
+    unexpected end of input
+    """
     return last_error()
 
 
@@ -146,6 +154,13 @@ def registerLibrary(path: str) -> None:
     """Not supported: native ClassAd function plugins need the C++ library.
 
     :raises ClassAdOSError: always; use :func:`register` with a Python function.
+
+    >>> import classad
+    >>> try:
+    ...     classad.registerLibrary("/usr/lib/libclassad_functions.so")
+    ... except classad.ClassAdOSError as e:
+    ...     print("refused")
+    refused
     """
     raise ClassAdOSError(
         f"cannot load {path!r}: this pure-Python classad module does not load native "

@@ -26,7 +26,12 @@ from ._parser import parse_expression_prefix
 
 
 class Parser(enum.IntEnum):
-    """Which ClassAd syntax to read: ``Auto`` (detect), ``Old`` or ``New``."""
+    """Which ClassAd syntax to read: ``Auto`` (detect), ``Old`` or ``New``.
+
+    >>> import classad
+    >>> classad.parseOne("a = 1", classad.Parser.Old)
+    [ a = 1 ]
+    """
 
     Auto = 0
     Old = 1
@@ -107,7 +112,13 @@ def _line_is_attribute(line: str) -> bool:
 
 
 class OldClassAdIterator:
-    """Iterator over ads in the old format, one ad per blank-line-separated block."""
+    """Iterator over ads in the old format, one ad per blank-line-separated block.
+
+    >>> import classad
+    >>> it = classad.parseAds("a = 1\\n\\na = 2\\n", classad.Parser.Old)
+    >>> type(it).__name__, [ad["a"] for ad in it]
+    ('OldClassAdIterator', [1, 2])
+    """
 
     def __init__(self, source):
         if isinstance(source, bytes):
@@ -217,7 +228,13 @@ class _NewAdReader:
 
 
 class ClassAdStringIterator:
-    """Iterator over the new-syntax ads in a string."""
+    """Iterator over the new-syntax ads in a string.
+
+    >>> import classad
+    >>> it = classad.parseAds("[a = 1] [a = 2]")
+    >>> type(it).__name__, [ad["a"] for ad in it]
+    ('ClassAdStringIterator', [1, 2])
+    """
 
     def __init__(self, text: str):
         taken = [text]
@@ -238,6 +255,11 @@ class ClassAdFileIterator:
 
     After each ad the file is positioned just past it (when the file can
     seek), so ``parseNext`` can be called repeatedly on one file.
+
+    >>> import classad, io
+    >>> it = classad.parseAds(io.StringIO("[a = 1]\\n[a = 2]\\n"), classad.Parser.New)
+    >>> type(it).__name__, [ad["a"] for ad in it]
+    ('ClassAdFileIterator', [1, 2])
     """
 
     def __init__(self, source):
@@ -338,13 +360,27 @@ def parseNext(input, parser: Parser = Parser.Auto) -> ClassAd:
 
 
 def parseOldAds(input):
-    """Deprecated: iterate over old-format ads; use ``parseAds(input, Parser.Old)``."""
+    """Deprecated: iterate over old-format ads; use ``parseAds(input, Parser.Old)``.
+
+    >>> import classad, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     [ad["a"] for ad in classad.parseOldAds("a = 1\\n\\na = 2\\n")]
+    [1, 2]
+    """
     _deprecated("parseOldAds is deprecated; use parseAds instead.")
     return OldClassAdIterator(input)
 
 
 def parse(input) -> ClassAd:
-    """Deprecated: parse one new-syntax ad; use :func:`parseOne`."""
+    """Deprecated: parse one new-syntax ad; use :func:`parseOne`.
+
+    >>> import classad, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     classad.parse("[a = 1]")
+    [ a = 1 ]
+    """
     _deprecated("parse is deprecated; use parseOne, parseNext, or parseAds instead.")
     if hasattr(input, "read"):
         input = input.read()
@@ -357,7 +393,14 @@ def parse(input) -> ClassAd:
 
 
 def parseOld(input) -> ClassAd:
-    """Deprecated: parse old-format lines into one ad; use ``parseOne(input, Parser.Old)``."""
+    """Deprecated: parse old-format lines into one ad; use ``parseOne(input, Parser.Old)``.
+
+    >>> import classad, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     classad.parseOld("a = 1\\nb = a + 1")
+    [ a = 1; b = a + 1 ]
+    """
     _deprecated("parseOld is deprecated; use parseOne, parseNext, or parseAds instead.")
     lines = input.splitlines() if isinstance(input, str) else input.readlines()
     ad = ClassAd()
