@@ -24,6 +24,7 @@ The generated code for ``TARGET.Memory >= RequestMemory`` reads like::
 from __future__ import annotations
 
 from . import _evaluate as ev
+from . import _operators as ops
 from ._nodes import Attr, Binary, Cond, Literal, Paren, Unary
 from ._values import ERROR, INT64_MAX, INT64_MIN, UNDEFINED, wrap64
 
@@ -50,9 +51,9 @@ class _Generator:
         self.names: dict[str, object] = {
             "Literal": Literal, "UNDEFINED": UNDEFINED, "ERROR": ERROR,
             "EvalFailure": ev.EvalFailure, "run": ev.run, "attr_select": ev.attr_select,
-            "strict_binary": ev.strict_binary, "meta_op": ev.meta_op, "subscript": ev.subscript,
-            "logical_and": ev.logical_and, "logical_or": ev.logical_or, "bool_equiv": ev.bool_equiv,
-            "unary": ev.unary, "conditional": ev.conditional, "wrap64": wrap64,
+            "strict_binary": ops.strict_binary, "meta_op": ops.meta_op, "subscript": ev.subscript,
+            "logical_and": ops.logical_and, "logical_or": ops.logical_or, "bool_equiv": ops.bool_equiv,
+            "unary": ops.unary, "conditional": ev.conditional, "wrap64": wrap64,
             "INT64_MIN": INT64_MIN, "INT64_MAX": INT64_MAX,
         }
         self.count = 0

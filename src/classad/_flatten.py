@@ -14,19 +14,8 @@ decides an ``&&`` outright.
 
 from __future__ import annotations
 
-from ._evaluate import (
-    EvalFailure,
-    EvalState,
-    _lookup,
-    bool_equiv,
-    call_function,
-    logical_and,
-    logical_or,
-    meta_op,
-    strict_binary,
-    subscript,
-    unary,
-)
+from ._evaluate import EvalFailure, EvalState, _lookup, call_function, subscript
+from ._operators import bool_equiv, logical_and, logical_or, meta_op, strict_binary, unary
 from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Paren, RecordExpr, Unary, value_to_node
 from ._values import UNDEFINED
 
