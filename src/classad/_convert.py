@@ -19,7 +19,7 @@ import datetime
 from collections.abc import Mapping
 
 from ._errors import ClassAdInternalError, ClassAdValueError
-from ._nodes import ListExpr, Literal, Node, RecordExpr
+from ._nodes import ListExpr, Literal, Node, RecordExpr, RelTimeLiteral
 from ._values import ERROR, UNDEFINED, AbsTime, ListValue, RelTime, Value, wrap64
 
 
@@ -122,6 +122,8 @@ def node_to_python(node: Node, scope):
     t = type(node)
     if t is Literal:
         return value_to_python(node.value)
+    if t is RelTimeLiteral:
+        return float(node.value.secs)
     if t is ListExpr:
         return [node_to_python(n, None) for n in node.items]
     if t is RecordExpr:

@@ -41,7 +41,7 @@ from ._operators import (
     strict_binary,
     unary,
 )
-from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Paren, RecordExpr, Unary
+from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Paren, RecordExpr, RelTimeLiteral, Unary
 from ._values import ERROR, UNDEFINED, ListValue
 
 MAX_DEPTH = 400
@@ -275,10 +275,10 @@ def subscript(base, index, st):
     return ERROR
 
 
-def call_function(key: str, args: tuple, scope, st):
-    """Call the built-in *key* on the argument expressions *args*."""
-    fn = BUILTINS.get(key)
-    if fn is None or not fn.accepts(len(args)):
+def call_function(name: str, args: tuple, scope, st):
+    """Call the built-in *name* on the argument expressions *args*."""
+    fn = BUILTINS.get(name.lower())
+    if fn is None or not fn.accepts(len(args)) or (fn.exact_case and name != fn.name):
         return ERROR
     if fn.lazy:
         return fn.impl(st, scope, args)
@@ -307,6 +307,8 @@ def interpret(node, scope, st):
     t = type(node)
     if t is Literal:
         return node.value
+    if t is RelTimeLiteral:
+        return float(node.value.secs)
     if t is Attr:
         if node.base is not None:
             return attr_select(_sub(node.base, scope, st), node.key, scope, st)
@@ -340,7 +342,7 @@ def interpret(node, scope, st):
         return conditional(_sub(node.cond, scope, st), lambda: _sub(node.then, scope, st),
                            lambda: _sub(node.otherwise, scope, st))
     if t is Call:
-        return call_function(node.name.lower(), node.args, scope, st)
+        return call_function(node.name, node.args, scope, st)
     if t is ListExpr:
         return ListValue(node.items, scope)
     if t is RecordExpr:
@@ -381,8 +383,8 @@ def compile_hot(node):
 def compile_node(node):
     """Compile *node* (and, lazily, its children) to a closure; cache it on the node."""
     t = type(node)
-    if t is Literal:
-        value = node.value
+    if t is Literal or t is RelTimeLiteral:
+        value = node.value if t is Literal else float(node.value.secs)
         fn = lambda scope, st: value  # noqa: E731
     elif t is Attr:
         fn = _compile_attr(node)
@@ -527,14 +529,15 @@ def _compile_binary(node):
 
 
 def _compile_call(node):
-    key = node.name.lower()
+    name = node.name
+    key = name.lower()
     args = node.args
     arg_fns = [a.fn or compile_node(a) for a in args]
     count = len(args)
 
     def call(scope, st):
         fn = BUILTINS.get(key)
-        if fn is None or not fn.accepts(count):
+        if fn is None or not fn.accepts(count) or (fn.exact_case and name != fn.name):
             return ERROR
         if fn.lazy:
             return fn.impl(st, scope, args)

@@ -167,7 +167,7 @@ def _flatten_call(node, scope, st):
             fold = False
         args.append(_literal(value, tree))
     if fold:
-        return call_function(node.name.lower(), node.args, scope, st), None, None
+        return call_function(node.name, node.args, scope, st), None, None
     return None, Call(node.name, tuple(args)), None
 
 

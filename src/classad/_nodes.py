@@ -73,6 +73,22 @@ class Literal(Node):
         return hash(_hashable(self.value))
 
 
+class RelTimeLiteral(Node):
+    """A ``relTime("...")`` literal written in the source.
+
+    It prints as the relative time it was written as, but -- as in HTCondor
+    24.0 -- it evaluates to its number of seconds as a *real*, unlike a
+    relative time computed at run time (``relTime(60)``).
+    """
+
+    __slots__ = ("value",)
+    FIELDS = ("value",)
+
+    def __init__(self, value):
+        self.fn = None
+        self.value = value
+
+
 class Attr(Node):
     """An attribute reference: ``name``, ``.name`` (absolute) or ``base.name``."""
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from . import _lexer as lx
 from ._errors import ClassAdParseError, set_last_error
-from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Node, Paren, RecordExpr, Unary
+from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Node, Paren, RecordExpr, RelTimeLiteral, Unary
 from ._values import ERROR, UNDEFINED
 
 MAX_DEPTH = 1000
@@ -291,7 +291,10 @@ class Parser:
         if len(args) == 1 and name.lower() in ("abstime", "reltime"):
             arg = args[0]
             if type(arg) is Literal and type(arg.value) is str:
-                return _fold_time_literal(name, arg.value)
+                node = _fold_time_literal(name, arg.value)
+                if node is None:
+                    raise self.fail(f"invalid time in {name}({arg.value!r})")
+                return node
         return Call(name, tuple(args))
 
     def list_literal(self) -> Node:
@@ -348,11 +351,15 @@ class Parser:
         return parse_error(message, self.text, pos)
 
 
-def _fold_time_literal(name: str, text: str) -> Node:
+def _fold_time_literal(name: str, text: str) -> Node | None:
+    """The literal for ``absTime("...")``/``relTime("...")``; None if the text is invalid."""
     from ._timefmt import parse_abstime_string, parse_reltime_string
 
-    value = parse_abstime_string(text) if name.lower() == "abstime" else parse_reltime_string(text)
-    return Literal(ERROR if value is None else value)
+    if name.lower() == "abstime":
+        value = parse_abstime_string(text)
+        return None if value is None else Literal(value)
+    value = parse_reltime_string(text)
+    return None if value is None else RelTimeLiteral(value)
 
 
 def parse_error(message: str, text: str, pos: int) -> ClassAdParseError:

@@ -46,7 +46,7 @@ def c_int32(n: int) -> int:
 
 def c_trunc32(x: float) -> int:
     """C's ``(int)`` cast of a double: truncation; out of range gives INT_MIN as on x86."""
-    if x != x or not -2147483649.0 < x < 2147483648.0:
+    if math.isnan(x) or not -2147483649.0 < x < 2147483648.0:
         return _INT32_MIN
     return int(x)
 
@@ -96,9 +96,8 @@ def abstime_to_string(t: AbsTime) -> str:
     else:
         sign = "-"
         tzsecs = -tzsecs
-    return "%d-%02d-%02dT%02d:%02d:%02d%s%02d:%02d" % (
-        tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-        sign, tzsecs // 3600, (tzsecs // 60) % 60)
+    return (f"{tm.tm_year}-{tm.tm_mon:02d}-{tm.tm_mday:02d}T{tm.tm_hour:02d}:{tm.tm_min:02d}:"
+            f"{tm.tm_sec:02d}{sign}{tzsecs // 3600:02d}:{(tzsecs // 60) % 60:02d}")
 
 
 def reltime_to_string(secs: float) -> str:
@@ -120,13 +119,13 @@ def reltime_to_string(secs: float) -> str:
     hrs = _cdiv(hrs, 3600)
     mins = _cdiv(mins, 60)
     whole = frac == 0
-    last = "%02d" % int(rest) if whole else "%02g" % rest
+    last = f"{int(rest):02d}" if whole else f"{rest:02g}"
     if days:
-        text = "%d+%02d:%02d:%s" % (days, hrs, mins, last)
+        text = f"{days}+{hrs:02d}:{mins:02d}:{last}"
     elif hrs:
-        text = "%02d:%02d:%s" % (hrs, mins, last)
+        text = f"{hrs:02d}:{mins:02d}:{last}"
     elif mins:
-        text = "%02d:%s" % (mins, last)
+        text = f"{mins:02d}:{last}"
     else:
         text = last
     return sign + text

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Paren, RecordExpr, Unary
+from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Paren, RecordExpr, RelTimeLiteral, Unary
 from ._values import ERROR, UNDEFINED, AbsTime, ListValue, RelTime
 
 RESERVED_WORDS = frozenset({"error", "false", "is", "isnt", "parent", "true", "undefined"})
@@ -152,7 +152,7 @@ class _Printer:
     def node(self, n) -> None:
         out = self.out
         t = type(n)
-        if t is Literal:
+        if t is Literal or t is RelTimeLiteral:
             out.append(literal_text(n.value, self.old))
         elif t is Attr:
             if n.base is not None:
@@ -328,7 +328,7 @@ class _JsonPrinter:
 
     def node(self, n) -> None:
         t = type(n)
-        if t is Literal:
+        if t is Literal or t is RelTimeLiteral:
             self.scalar(n.value)
         elif t is ListExpr:
             self.out.append("[")

@@ -24,7 +24,7 @@ module imports them all at the bottom.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["BUILTINS", "Builtin", "builtin"]
 
@@ -32,10 +32,13 @@ __all__ = ["BUILTINS", "Builtin", "builtin"]
 class Builtin:
     """One entry of the function table."""
 
-    __slots__ = ("name", "impl", "min_args", "max_args", "lazy")
+    __slots__ = ("exact_case", "impl", "lazy", "max_args", "min_args", "name")
 
     def __init__(self, name: str, impl: Callable, min_args: int, max_args: int | None, lazy: bool):
         self.name = name
+        # A few functions answer only to their name spelled exactly (the
+        # C++ library registers them outside its case-insensitive table).
+        self.exact_case = False
         self.impl = impl
         self.min_args = min_args
         self.max_args = max_args  # None: no upper bound
@@ -67,4 +70,8 @@ def builtin(name: str, min_args: int, max_args: int | None = -1, *, lazy: bool =
 
 
 # The function families register themselves on import.
-from . import meta  # noqa: E402,F401
+from . import condor, lists, mathfns, meta, regex, strings, timefns, types  # noqa: E402,F401
+
+for _name in strings.EXACT_CASE_NAMES:
+    BUILTINS[_name.lower()].exact_case = True
+del _name

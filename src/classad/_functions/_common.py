@@ -10,8 +10,10 @@ into a C ``int`` the narrowing is explicit here too.
 
 from __future__ import annotations
 
+import math
 import re
 
+from .._operators import meta_op, strict_binary
 from .._timefmt import abstime_to_string, c_int32, c_trunc32, reltime_to_string
 from .._values import ERROR, INT64_MIN, UNDEFINED, AbsTime, ListValue, RelTime
 
@@ -20,14 +22,14 @@ __all__ = [
     "c_trunc32",
     "c_trunc64",
     "eval_failure",
+    "from_bytes",
     "is_classad",
+    "is_number",
+    "iter_items",
     "make_classad",
     "operate",
     "strtod",
     "to_bytes",
-    "from_bytes",
-    "is_number",
-    "iter_items",
     "to_int",
     "to_real",
     "to_string",
@@ -36,7 +38,7 @@ __all__ = [
 
 def c_trunc64(x: float) -> int:
     """C's ``(long long)`` cast of a double; out of range (or NaN) gives INT64_MIN as on x86."""
-    if x != x or not -9.3e18 < x < 9.3e18:
+    if math.isnan(x) or not -9.3e18 < x < 9.3e18:
         return INT64_MIN
     n = int(x)
     return n if -(1 << 63) <= n < (1 << 63) else INT64_MIN
@@ -76,8 +78,6 @@ def eval_failure(message: str = "function failed"):
 
 def operate(op: str, a, b):
     """A binary operator as the evaluator applies it (strict, or ``is``/``isnt``)."""
-    from .._evaluate import meta_op, strict_binary
-
     if op == "is" or op == "isnt":
         return meta_op(op, a, b)
     return strict_binary(op, a, b)
