@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 
 from ._convert import node_to_python, python_to_node, value_to_python
-from ._errors import ClassAdEvaluationError, ClassAdParseError, ClassAdTypeError, ClassAdValueError
+from ._errors import (
+    ClassAdEvaluationError,
+    ClassAdParseError,
+    ClassAdTypeError,
+    ClassAdValueError,
+)
 from ._evaluate import EvalFailure, evaluate
+from ._exprtree import ExprTree, _same
+from ._flatten import flatten
+from ._matching import left_matches_right, symmetric_match
 from ._nodes import Node
 from ._parser import Parser, parse_record
+from ._refs import references
 from ._unparse import sorted_attrs, unparse_json, unparse_record
 
 
@@ -133,8 +142,6 @@ class ClassAd(MutableMapping):
             return False
         if self._attrs.keys() != other._attrs.keys():
             return False
-        from ._exprtree import _same
-
         return all(_same(self._attrs[k][1], other._attrs[k][1]) for k in self._attrs)
 
     def __ne__(self, other) -> bool:
@@ -205,8 +212,6 @@ class ClassAd(MutableMapping):
         >>> classad.ClassAd("[a = 2; b = a * 21]").lookup("b")
         a * 21
         """
-        from ._exprtree import ExprTree
-
         entry = self._attrs.get(attr.lower())
         if entry is None:
             raise KeyError(attr)
@@ -223,9 +228,6 @@ class ClassAd(MutableMapping):
         >>> classad.ClassAd({"a": 1}).flatten(classad.ExprTree("a + b"))
         1 + b
         """
-        from ._exprtree import ExprTree
-        from ._flatten import flatten
-
         node = _as_node(expr)
         try:
             value, tree = flatten(node, self)
@@ -242,8 +244,6 @@ class ClassAd(MutableMapping):
         >>> classad.ClassAd({"a": 1}).externalRefs(classad.ExprTree("a + b + TARGET.c"))
         ['b', 'TARGET.c']
         """
-        from ._refs import references
-
         return references(_as_node(expr), self, external=True)
 
     def internalRefs(self, expr) -> list:
@@ -253,8 +253,6 @@ class ClassAd(MutableMapping):
         >>> classad.ClassAd({"a": 1}).internalRefs(classad.ExprTree("a + b"))
         ['a']
         """
-        from ._refs import references
-
         return references(_as_node(expr), self, external=False)
 
     def matches(self, ad: "ClassAd") -> bool:
@@ -266,8 +264,6 @@ class ClassAd(MutableMapping):
         >>> slot.matches(job)
         True
         """
-        from ._matching import left_matches_right
-
         return left_matches_right(self, _require_ad(ad))
 
     def symmetricMatch(self, ad: "ClassAd") -> bool:
@@ -279,8 +275,6 @@ class ClassAd(MutableMapping):
         >>> job.symmetricMatch(slot)
         True
         """
-        from ._matching import symmetric_match
-
         return symmetric_match(self, _require_ad(ad))
 
 
@@ -291,8 +285,6 @@ def _require_ad(ad) -> ClassAd:
 
 
 def _as_node(expr) -> Node:
-    from ._exprtree import ExprTree
-
     if isinstance(expr, str):
         return ExprTree(expr)._node
     return python_to_node(expr) if not isinstance(expr, ExprTree) else expr._node

@@ -120,6 +120,13 @@ class ClassAdValueError(ClassAdException, ValueError, RuntimeError, TypeError):
     """
 
 
+class EvalFailure(Exception):
+    """Internal: evaluation could not complete (the C++ ``Evaluate`` returned false).
+
+    The public API turns it into :class:`ClassAdEvaluationError`.
+    """
+
+
 _last_error = ""
 
 

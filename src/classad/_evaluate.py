@@ -27,7 +27,20 @@ from __future__ import annotations
 import sys
 import time
 
+from ._errors import EvalFailure
 from ._functions import BUILTINS
+from ._nodes import (
+    Attr,
+    Binary,
+    Call,
+    Cond,
+    ListExpr,
+    Literal,
+    Paren,
+    RecordExpr,
+    RelTimeLiteral,
+    Unary,
+)
 from ._operators import (
     _ARITH,
     _CMP_RESULT,
@@ -41,7 +54,6 @@ from ._operators import (
     strict_binary,
     unary,
 )
-from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Paren, RecordExpr, RelTimeLiteral, Unary
 from ._values import ERROR, UNDEFINED, ListValue
 
 MAX_DEPTH = 400
@@ -50,10 +62,6 @@ MAX_DEPTH = 400
 # Python-to-Python calls do not use the C stack, so a high limit is safe.
 if sys.getrecursionlimit() < 100_000:
     sys.setrecursionlimit(100_000)
-
-
-class EvalFailure(Exception):
-    """Evaluation could not complete (the C++ ``Evaluate`` returned false)."""
 
 
 class EvalState:
@@ -346,9 +354,7 @@ def interpret(node, scope, st):
     if t is ListExpr:
         return ListValue(node.items, scope)
     if t is RecordExpr:
-        from ._classad import ClassAd
-
-        return ClassAd._view(node.attrs, scope)
+        return record_view(node.attrs, scope)
     return node
 
 
@@ -415,13 +421,21 @@ def _compile_other(node):
 
 
 def _compile_record(node):
-    from ._classad import ClassAd
-
     attrs = node.attrs
+    return lambda scope, st: record_view(attrs, scope)
 
-    def record(scope, st):
-        return ClassAd._view(attrs, scope)
-    return record
+
+_ClassAd = None
+
+
+def record_view(attrs: dict, scope):
+    """The ClassAd value of a nested ad literal evaluated in *scope*."""
+    global _ClassAd
+    if _ClassAd is None:  # _classad imports this module, so bind late
+        from ._classad import ClassAd
+
+        _ClassAd = ClassAd
+    return _ClassAd._view(attrs, scope)
 
 
 def _compile_unary(node):

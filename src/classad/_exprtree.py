@@ -6,13 +6,27 @@ import math
 import re
 
 from ._convert import node_to_python, python_to_node, value_to_python
-from ._errors import ClassAdEvaluationError, ClassAdParseError, ClassAdValueError, set_last_error
+from ._errors import (
+    ClassAdEvaluationError,
+    ClassAdParseError,
+    ClassAdValueError,
+    set_last_error,
+)
 from ._evaluate import EvalFailure, evaluate
-from ._nodes import Attr, Binary, Call, ListExpr, Literal, Node, Paren, RecordExpr, Unary
+from ._nodes import (
+    Attr,
+    Binary,
+    Call,
+    ListExpr,
+    Literal,
+    Node,
+    Paren,
+    RecordExpr,
+    Unary,
+)
 from ._parser import parse_expression
 from ._unparse import pretty_expr, unparse_expr
 from ._values import ERROR, INT64_MAX, INT64_MIN, UNDEFINED, ListValue
-
 
 _INT_TEXT = re.compile(r"[ \t\n\r\f\v]*[+-]?[0-9]+\Z")
 _FLOAT_TEXT = re.compile(

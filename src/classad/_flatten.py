@@ -15,8 +15,26 @@ decides an ``&&`` outright.
 from __future__ import annotations
 
 from ._evaluate import EvalFailure, EvalState, _lookup, call_function, subscript
-from ._operators import bool_equiv, logical_and, logical_or, meta_op, strict_binary, unary
-from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Paren, RecordExpr, Unary, value_to_node
+from ._nodes import (
+    Attr,
+    Binary,
+    Call,
+    Cond,
+    ListExpr,
+    Literal,
+    Paren,
+    RecordExpr,
+    Unary,
+    value_to_node,
+)
+from ._operators import (
+    bool_equiv,
+    logical_and,
+    logical_or,
+    meta_op,
+    strict_binary,
+    unary,
+)
 from ._values import UNDEFINED
 
 # Operators flattened side by side (no reassociation).

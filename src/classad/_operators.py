@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import math
 
-from ._values import ERROR, INT64_MAX, INT64_MIN, UNDEFINED, AbsTime, ListValue, RelTime, wrap64
+from ._values import (
+    ERROR,
+    INT64_MAX,
+    INT64_MIN,
+    UNDEFINED,
+    AbsTime,
+    ListValue,
+    RelTime,
+    wrap64,
+)
 
 _ARITH = frozenset({"+", "-", "*", "/", "%"})
 _COMPARE = frozenset({"<", "<=", ">", ">=", "==", "!="})

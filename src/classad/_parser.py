@@ -20,7 +20,19 @@ from __future__ import annotations
 
 from . import _lexer as lx
 from ._errors import ClassAdParseError, set_last_error
-from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Node, Paren, RecordExpr, RelTimeLiteral, Unary
+from ._nodes import (
+    Attr,
+    Binary,
+    Call,
+    Cond,
+    ListExpr,
+    Literal,
+    Node,
+    Paren,
+    RecordExpr,
+    RelTimeLiteral,
+    Unary,
+)
 from ._values import ERROR, UNDEFINED
 
 MAX_DEPTH = 1000

@@ -9,7 +9,8 @@ from ._errors import ClassAdOSError, ClassAdParseError, ClassAdValueError, last_
 from ._evaluate import EvalFailure, evaluate
 from ._exprtree import ExprTree
 from ._functions import BUILTINS, Builtin
-from ._nodes import Attr, Call, ListExpr, Literal as _LiteralNode, RecordExpr, value_to_node
+from ._nodes import Attr, Call, ListExpr, RecordExpr, value_to_node
+from ._nodes import Literal as _LiteralNode
 from ._parser import parse_expression
 from ._unparse import quote_string
 

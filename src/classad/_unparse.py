@@ -19,7 +19,18 @@ from __future__ import annotations
 
 import math
 
-from ._nodes import Attr, Binary, Call, Cond, ListExpr, Literal, Paren, RecordExpr, RelTimeLiteral, Unary
+from ._nodes import (
+    Attr,
+    Binary,
+    Call,
+    Cond,
+    ListExpr,
+    Literal,
+    Paren,
+    RecordExpr,
+    RelTimeLiteral,
+    Unary,
+)
 from ._values import ERROR, UNDEFINED, AbsTime, ListValue, RelTime
 
 RESERVED_WORDS = frozenset({"error", "false", "is", "isnt", "parent", "true", "undefined"})

@@ -127,15 +127,26 @@ class ListValue:
     @classmethod
     def from_values(cls, values) -> "ListValue":
         """Wrap evaluated values (ints, strings, ClassAds, ...) as a list value."""
-        from ._nodes import value_to_node
-
-        return cls(tuple(value_to_node(v) for v in values), None)
+        to_node = _value_to_node or _bind_value_to_node()
+        return cls(tuple(to_node(v) for v in values), None)
 
     def __len__(self) -> int:
         return len(self.exprs)
 
     def __repr__(self) -> str:
         return f"ListValue({self.exprs!r})"
+
+
+_value_to_node = None
+
+
+def _bind_value_to_node():
+    # _nodes imports this module, so the converter is looked up on first use
+    global _value_to_node
+    from ._nodes import value_to_node
+
+    _value_to_node = value_to_node
+    return value_to_node
 
 
 # Type names as the C++ library spells them in messages and in the

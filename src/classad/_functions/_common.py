@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 
+from .._errors import EvalFailure
 from .._operators import meta_op, strict_binary
 from .._timefmt import abstime_to_string, c_int32, c_trunc32, reltime_to_string
 from .._values import ERROR, INT64_MIN, UNDEFINED, AbsTime, ListValue, RelTime
@@ -71,8 +72,6 @@ def make_classad(pairs):
 
 def eval_failure(message: str = "function failed"):
     """The exception that makes the whole evaluation fail (the C++ ``return false``)."""
-    from .._evaluate import EvalFailure
-
     return EvalFailure(message)
 
 

@@ -8,9 +8,9 @@ expression inside each ad of a list; ``debug`` returns its argument.
 
 from __future__ import annotations
 
-from . import builtin
 from .._nodes import Attr, ListExpr
 from .._values import ERROR, UNDEFINED, ListValue
+from . import builtin
 
 
 def _evaluate():
