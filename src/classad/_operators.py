@@ -175,7 +175,7 @@ def _time_arithmetic(op, a, b):
         if ta is int and tb is RelTime and op == "*":
             return RelTime(a * b.secs)
         if ta is float and tb is RelTime and op == "*":
-            return RelTime(0.0)  # the C++ library reads the wrong operand here
+            return RelTime(a * b.secs)
     return ERROR
 
 
