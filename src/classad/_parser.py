@@ -94,7 +94,7 @@ def _binary_op(tok: str) -> str | None:
 class Parser:
     """A recursive-descent parser over one token list."""
 
-    __slots__ = ("tokens", "pos", "depth", "text", "old_strings")
+    __slots__ = ("tokens", "pos", "depth", "text", "old_strings", "ternary_at_top")
 
     def __init__(self, text: str, old_strings: bool = False):
         self.text = text
@@ -103,13 +103,22 @@ class Parser:
         self.tokens.append(_END)
         self.pos = 0
         self.depth = 0
+        self.ternary_at_top = False
 
-    def fail(self, message: str, index: int | None = None) -> _Fail:
-        return _Fail(message, self.pos if index is None else index)
+    def fail(self, message: str, index: int | None = None, consumed: bool = False) -> _Fail:
+        """The failure to raise; *consumed* says the C++ parser has eaten the bad token.
 
-    def expect(self, tok: str, what: str) -> None:
+        That matters only where the parser carries on after a failure (see
+        :meth:`conditional`): it resumes where the C++ lexer would be.
+        """
+        if index is None:
+            index = self.pos
+        resume = min(index + 1, len(self.tokens) - 1) if consumed else index
+        return _Fail(message, index, resume)
+
+    def expect(self, tok: str, what: str, consumed: bool = True) -> None:
         if self.tokens[self.pos] != tok:
-            raise self.fail(f"expected {what}")
+            raise self.fail(f"expected {what}", consumed=consumed)
         self.pos += 1
 
     # -- grammar ---------------------------------------------------------
@@ -119,16 +128,36 @@ class Parser:
             raise self.fail(f"expression nested more than {MAX_DEPTH} levels deep")
         tree = self.binary()
         if self.tokens[self.pos] == "?":
-            self.pos += 1
-            if self.tokens[self.pos] == ":":
-                self.pos += 1
-                tree = Binary("?:", tree, self.expression())
-            else:
-                then = self.expression()
-                self.expect(":", "':' in a conditional expression")
-                tree = Cond(tree, then, self.expression())
+            tree = self.conditional(tree)
         self.depth -= 1
         return tree
+
+    def conditional(self, cond: Node) -> Node:
+        """The rest of ``cond ? then : otherwise`` (or ``cond ?: otherwise``).
+
+        Reproduces two quirks of the C++ parser: a middle expression that
+        fails to parse is dropped, leaving ``cond ?: otherwise`` if a ':'
+        follows where it stopped; and text after a complete conditional at
+        the top level is ignored (its end-of-input check is skipped).
+        """
+        self.pos += 1
+        if self.depth == 1:
+            self.ternary_at_top = True
+        if self.tokens[self.pos] == ":":
+            self.pos += 1
+            return Binary("?:", cond, self.expression())
+        depth = self.depth
+        try:
+            then = self.expression()
+        except _Fail as failure:
+            then = None
+            self.pos = failure.args[2]
+            self.depth = depth
+        self.expect(":", "':' in a conditional expression", consumed=False)
+        otherwise = self.expression()
+        if then is None:
+            return Binary("?:", cond, otherwise)
+        return Cond(cond, then, otherwise)
 
     def binary(self) -> Node:
         """A chain of binary operators, by precedence (operator-precedence parsing).
@@ -214,7 +243,7 @@ class Parser:
                 self.pos += 1
                 name = self.name_token()
                 if name is None:
-                    raise self.fail("expected an attribute name after '.'")
+                    raise self.fail("expected an attribute name after '.'", consumed=True)
                 tree = Attr(name, tree)
 
     def name_token(self) -> str | None:
@@ -282,7 +311,7 @@ class Parser:
         if tok == "." or tok == "..":
             name = self.name_token()
             if name is None:
-                raise self.fail("expected an attribute name after '.'")
+                raise self.fail("expected an attribute name after '.'", consumed=True)
             return Attr(name, None, True)
         raise self.fail(f"unexpected {tok!r}", self.pos - 1)
 
@@ -338,7 +367,7 @@ class Parser:
                 continue
             name = self.name_token()
             if name is None:
-                raise self.fail("expected an attribute name")
+                raise self.fail("expected an attribute name", consumed=True)
             self.expect("=", "'=' after an attribute name")
             start = self.pos
             value = self.expression()
@@ -357,7 +386,7 @@ class Parser:
                 raise self.fail("expected ';' or ']' in a ClassAd")
 
     def error(self, failure: _Fail) -> ClassAdParseError:
-        message, index = failure.args
+        message, index, _ = failure.args
         offsets = lx.token_offsets(self.text, self.old_strings)
         pos = offsets[index] if index < len(offsets) else len(self.text)
         return parse_error(message, self.text, pos)
@@ -399,7 +428,7 @@ def _parse(text: str, old_strings: bool, full: bool) -> Node:
     p = Parser(text, old_strings)
     try:
         tree = p.expression()
-        if full and p.tokens[p.pos] != _END:
+        if full and p.tokens[p.pos] != _END and not p.ternary_at_top:
             raise p.fail("unexpected text after the expression")
     except _Fail as failure:
         raise p.error(failure) from None

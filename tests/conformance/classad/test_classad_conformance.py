@@ -141,6 +141,39 @@ def random_cases(count: int = 1500) -> list[dict]:
     return cases
 
 
+MUTATION_SEEDS = [
+    '[a = 1; b = "x\\"y"; c = {1, 2.5e3, [d = a]}; e = a ? b : c]',
+    'TARGET.Memory >= MY.RequestMemory && (Arch == "X86_64" || OpSys =?= undefined)',
+    'strcat("a", 1, 2.0) == "a12.0" ? relTime("1+01:00:00") : absTime("2020-01-01T00:00:00Z")',
+    "x[1] ?: y.z << 3 >>> 2 | ~5 ^ !false",
+    "-017 + 0x1F - .5e-3 * 1. / 08 % 'q r'",
+]
+_MUTATION_ALPHABET = 'abcxyzABC_019 .,;:?!~^&|<>=+-*/%()[]{}"\'\\\n\t#'
+
+
+def mutation_cases(count: int = 1500) -> list[dict]:
+    """Small random edits of valid inputs: which does each side refuse, and how does it print?"""
+    rng = random.Random(99)
+    cases = []
+    for i in range(count):
+        chars = list(rng.choice(MUTATION_SEEDS))
+        for _ in range(rng.randint(1, 3)):
+            pos = rng.randrange(len(chars) + 1)
+            roll = rng.random()
+            if roll < 0.4:
+                chars.insert(pos, rng.choice(_MUTATION_ALPHABET))
+            elif chars:
+                pos = min(pos, len(chars) - 1)
+                if roll < 0.7:
+                    del chars[pos]
+                else:
+                    chars[pos] = rng.choice(_MUTATION_ALPHABET)
+        text = "".join(chars).replace("\n", " ")
+        kind = "a" if text.lstrip().startswith("[") and i % 2 else "e"
+        cases.append(_case(f"mutation:{i}", kind, text))
+    return cases
+
+
 # -- running both sides -----------------------------------------------------------
 
 def run_side(python: str, cases: list[dict], env: dict) -> dict:
@@ -206,6 +239,7 @@ SOURCES = {
     "functions": function_cases,
     "operators": operator_cases,
     "random": random_cases,
+    "mutations": mutation_cases,
 }
 _TALLY: dict = {}
 
