@@ -97,11 +97,14 @@ def quote_string(s: str, delim: str = '"', old: bool = False) -> str:
     return delim + out.decode("ascii") + delim
 
 
-def quote_name(name: str) -> str:
-    """An attribute name, quoted with ``'`` when it is not a plain identifier."""
+def quote_name(name: str, old: bool = False) -> str:
+    """An attribute name, quoted with ``'`` when it is not a plain identifier.
+
+    In old syntax only the quote character is escaped, as in old strings.
+    """
     if name.isidentifier() and name.isascii() and name.lower() not in RESERVED_WORDS:
         return name
-    inner = quote_string(name, "'")[1:-1]
+    inner = quote_string(name, "'", old)[1:-1]
     if _needs_quoting(inner):
         return "'" + inner + "'"
     return inner
@@ -173,7 +176,7 @@ class _Printer:
                 return
             if n.absolute:
                 out.append(".")
-            out.append(quote_name(n.name))
+            out.append(quote_name(n.name, self.old))
         elif t is Binary:
             op = n.op
             self.node(n.left)
@@ -258,7 +261,7 @@ class _Printer:
         saved = self.old_value
         self.old_value = True
         for i, (name, node) in enumerate(entries):
-            out.append(quote_name(name) + " = ")
+            out.append(quote_name(name, self.old) + " = ")
             self.node(node)
             if i + 1 < len(entries):
                 out.append("\n" if old_top else "; ")

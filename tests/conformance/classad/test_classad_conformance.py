@@ -171,7 +171,24 @@ def mutation_cases(count: int = 1500) -> list[dict]:
         text = "".join(chars).replace("\n", " ")
         kind = "a" if text.lstrip().startswith("[") and i % 2 else "e"
         cases.append(_case(f"mutation:{i}", kind, text))
+    for i in range(count // 3):
+        chars = list(rng.choice(OLD_SEEDS))
+        for _ in range(rng.randint(1, 3)):
+            pos = rng.randrange(len(chars) + 1)
+            if rng.random() < 0.5:
+                chars.insert(pos, rng.choice(_MUTATION_ALPHABET))
+            elif chars:
+                del chars[min(pos, len(chars) - 1)]
+        text = "".join(chars).replace("\n", "\\n").replace("\t", " ")
+        cases.append(_case(f"mutation-old:{i}", "o", text))
     return cases
+
+
+OLD_SEEDS = [
+    'MyType = "Job"\\nClusterId = 12\\nCmd = "/bin/echo"\\nArgs = "say \\"hi\\""\\nRank = 0.0',
+    "a = 1\\nb = a + 1\\n\\n# comment\\nc = {1, 2}\\nd = [x = 1; y = \"z\"]",
+    "Requirements = (TARGET.Arch == \"X86_64\") && (TARGET.Memory >= RequestMemory)\\nRequestMemory = 2048",
+]
 
 
 # -- running both sides -----------------------------------------------------------
