@@ -48,11 +48,14 @@ class ClassAd(MutableMapping):
     Requirements = Memory >= 1024 * Cpus
     """
 
-    __slots__ = ("_attrs", "_parent", "_alternate", "__weakref__")
+    # _parent and _alternate link the ad into scopes while it is evaluated
+    # (nested ads, matchmaking); _matchref caches how a match refers to it.
+    __slots__ = ("_attrs", "_parent", "_alternate", "_matchref", "__weakref__")
 
     def __init__(self, input=None):
         self._parent = None
         self._alternate = None
+        self._matchref = None
         if input is None:
             self._attrs = {}
         elif isinstance(input, str):
@@ -76,6 +79,7 @@ class ClassAd(MutableMapping):
         ad._attrs = attrs
         ad._parent = parent
         ad._alternate = None
+        ad._matchref = None
         return ad
 
     @classmethod

@@ -84,7 +84,7 @@ def python_to_node(value) -> Node:
 def _local_offset(secs: int) -> int:
     """The local zone's offset from UTC, in seconds, at *secs*."""
     local = datetime.datetime.fromtimestamp(secs)
-    utc = datetime.datetime.fromtimestamp(secs, datetime.timezone.utc).replace(tzinfo=None)
+    utc = datetime.datetime.fromtimestamp(secs, datetime.UTC).replace(tzinfo=None)
     return int((local - utc).total_seconds())
 
 

@@ -32,13 +32,25 @@ _LEFT_MATCHES_RIGHT = parse_expression("RIGHT.requirements")
 
 
 class _AdRef(Node):
-    """A node that evaluates to one particular ad (the LEFT/RIGHT slots)."""
+    """A node that evaluates to one particular ad (the LEFT/RIGHT slots).
 
-    __slots__ = ("ad",)
+    ``entries`` holds the ``(name, node)`` attribute entries that refer to
+    the ad in a match's scopes, made once per ad rather than once per match.
+    """
+
+    __slots__ = ("ad", "entries")
 
     def __init__(self, ad):
         self.ad = ad
         self.fn = lambda scope, st: ad
+        self.entries = {name: (name, self) for name in ("other", "target", "my", "ad", "LEFT", "RIGHT")}
+
+
+def _ref(ad) -> _AdRef:
+    ref = ad._matchref
+    if ref is None:
+        ref = ad._matchref = _AdRef(ad)
+    return ref
 
 
 class _Match:
@@ -149,28 +161,34 @@ def _match_expr(left, right, node) -> bool:
     """
     if ClassAd is None:
         _bind_classad()
-    if not _is_hot(node):
-        compile_hot(node)
-    _prepare(left)
-    _prepare(right)
-    to_left, to_right = _AdRef(left), _AdRef(right)
+    fn = node.fn
+    if not fn or getattr(fn, "source", None) is None:
+        fn = compile_hot(node)
+    for ad in (left, right):
+        entry = ad._attrs.get("requirements")
+        if entry is not None:
+            req = entry[1].fn
+            if not req or getattr(req, "source", None) is None:
+                _prepare(ad)
+    lref, rref = _ref(left), _ref(right)
+    lent, rent = lref.entries, rref.entries
     attrs = _MATCH_ATTRS.copy()
-    attrs["left"] = ("LEFT", to_left)
-    attrs["right"] = ("RIGHT", to_right)
+    attrs["left"] = lent["LEFT"]
+    attrs["right"] = rent["RIGHT"]
     view = ClassAd._view
     match = view(attrs, None)
     saved = (left._parent, right._parent, left._alternate, right._alternate)
-    left._parent = view({"other": ("other", to_right), "target": ("target", to_right),
-                         "my": ("my", to_left), "ad": ("ad", to_left)}, match)
-    right._parent = view({"other": ("other", to_left), "target": ("target", to_left),
-                          "my": ("my", to_right), "ad": ("ad", to_right)}, match)
+    left._parent = view({"other": rent["other"], "target": rent["target"],
+                         "my": lent["my"], "ad": lent["ad"]}, match)
+    right._parent = view({"other": lent["other"], "target": lent["target"],
+                          "my": rent["my"], "ad": rent["ad"]}, match)
     left._alternate = right
     right._alternate = left
     st = EvalState.__new__(EvalState)
     st.root = match
     st.depth = 400
     try:
-        value = node.fn(match, st)
+        value = fn(match, st)
     except (EvalFailure, RecursionError):
         return False
     finally:

@@ -18,6 +18,8 @@ with a string literal are folded into time literals.  Nesting deeper than
 
 from __future__ import annotations
 
+import re
+
 from . import _lexer as lx
 from ._errors import ClassAdParseError, set_last_error
 from ._nodes import (
@@ -453,19 +455,32 @@ def parse_expression(text: str, old_strings: bool = False) -> Node:
     return tree
 
 
+# Values of old-format ads repeat a lot from ad to ad (a job queue, a history
+# file): they get a larger cache of their own.
+_PREFIX_CACHE: dict = {}
+_PREFIX_CACHE_LIMIT = 32_768
+_PLAIN_STRING = re.compile(r'"([^"\\]*)"[ \t]*\Z')
+_PLAIN_INT = re.compile(r"-?[1-9][0-9]{0,17}[ \t]*\Z|0[ \t]*\Z")
+
+
 def parse_expression_prefix(text: str) -> Node:
     """Parse the expression at the start of *text* with old-ClassAd string rules.
 
     Text after a complete expression is ignored: this is how HTCondor reads
     the right-hand sides of old-format ads.
     """
-    key = (text, None)
-    tree = _CACHE.get(key)
+    tree = _PREFIX_CACHE.get(text)
     if tree is None:
-        tree = _parse(text, True, False)
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = tree
+        # plain integers and strings, the bulk of an ad, skip the parser
+        m = _PLAIN_INT.match(text)
+        if m is not None:
+            tree = Literal(int(text))
+        else:
+            m = _PLAIN_STRING.match(text)
+            tree = Literal(m.group(1)) if m is not None else _parse(text, True, False)
+        if len(_PREFIX_CACHE) >= _PREFIX_CACHE_LIMIT:
+            _PREFIX_CACHE.clear()
+        _PREFIX_CACHE[text] = tree
     return tree
 
 

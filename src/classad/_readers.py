@@ -20,9 +20,9 @@ import warnings
 from . import _lexer as lx
 from ._classad import ClassAd
 from ._errors import ClassAdParseError, ClassAdTypeError, ClassAdValueError
+from ._parser import _PREFIX_CACHE, parse_expression_prefix
 from ._parser import Parser as _TokenParser
 from ._parser import _Fail as _ParseFailure
-from ._parser import parse_expression_prefix
 
 
 class Parser(enum.IntEnum):
@@ -104,13 +104,6 @@ def _insert_old_line(ad: ClassAd, line: str) -> None:
     ad._attrs[lower] = (old[0] if old else name, node)
 
 
-def _line_is_attribute(line: str) -> bool:
-    for c in line:
-        if not c.isspace():
-            return c.isascii() and (c.isalpha() or c in "_'")
-    return True
-
-
 class OldClassAdIterator:
     """Iterator over ads in the old format, one ad per blank-line-separated block.
 
@@ -138,24 +131,44 @@ class OldClassAdIterator:
     def __next__(self) -> ClassAd:
         if self._done:
             raise StopIteration
-        ad = ClassAd()
+        attrs: dict = {}
+        parse = parse_expression_prefix
+        cached = _PREFIX_CACHE.get
         for raw in self._lines:
-            if isinstance(raw, bytes):
+            if raw.__class__ is not str:
                 raw = raw.decode("utf-8", "surrogateescape")
             line = raw.strip()
-            if line.startswith("#"):
-                continue
             if not line:
-                if len(ad) == 0:
-                    continue
-                return ad
-            if not _line_is_attribute(line):
+                if attrs:
+                    return ClassAd._from_attrs(attrs)
                 continue
-            _insert_old_line(ad, line)
+            c = line[0]
+            if c not in _NAME_START:
+                continue  # comments, and lines that cannot start an attribute
+            pos = line.find("=")
+            if pos < 0:
+                name, value = line.rstrip(" "), line
+            else:
+                name = line[:pos].strip(" ")
+                value = line[pos + 1:].lstrip(" ")
+            if not name:
+                raise ClassAdParseError(line)
+            node = cached(value)
+            if node is None:
+                try:
+                    node = parse(value)
+                except ClassAdParseError:
+                    raise ClassAdParseError(line) from None
+            key = name.lower()
+            old = attrs.get(key)
+            attrs[key] = (old[0] if old is not None else name, node)
         self._done = True
-        if len(ad) == 0:
+        if not attrs:
             raise StopIteration
-        return ad
+        return ClassAd._from_attrs(attrs)
+
+
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_'")
 
 
 # -- new format -------------------------------------------------------------------

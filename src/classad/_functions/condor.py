@@ -11,6 +11,9 @@ and empty items are skipped.
 
 from __future__ import annotations
 
+import re
+
+from .._nodes import Literal
 from .._values import ERROR, UNDEFINED, ListValue
 from . import builtin
 from ._common import (
@@ -221,13 +224,28 @@ def split_slot_name(state, args):
     return _split_at(args[0], True) if type(args[0]) is str else ERROR
 
 
+_RUNS: dict = {}  # separator set -> compiled pattern of the runs between separators
+_BLANK_RUNS = re.compile(r"[^ \t]+")
+
+
 @builtin("split", 1, 2)
 def split(state, args):
+    s = args[0]
+    if len(args) == 1 and type(s) is str and "," not in s and s.isascii():
+        # the common case (default separators, no commas), done on str
+        return ListValue(tuple(map(Literal, _BLANK_RUNS.findall(s))), None)
     texts = _strings(args)
     if texts is None:
         return ERROR
     s = texts[0]
     seps = texts[1] if len(texts) == 2 else b", \t"
+    hard = bytes(c for c in seps if c not in _SPACE)
+    if seps and not any(c in s for c in hard):
+        # only blank separators occur: the items are the runs between them
+        pattern = _RUNS.get(seps)
+        if pattern is None:
+            pattern = _RUNS[seps] = re.compile(b"[^" + re.escape(seps) + b"]+")
+        return ListValue.from_values([from_bytes(b) for b in pattern.findall(s)])
     items = []
     last = 0
     if seps:
