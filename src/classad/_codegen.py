@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from . import _evaluate as ev
 from . import _operators as ops
-from ._nodes import Attr, Binary, Cond, Literal, Paren, Unary
+from ._nodes import Attr, Binary, Call, Cond, Literal, Paren, Unary
 from ._values import ERROR, INT64_MAX, INT64_MIN, UNDEFINED, wrap64
 
 MAX_BLOCK_DEPTH = 15  # Python allows 20 nested blocks; keep a margin
@@ -89,6 +89,8 @@ class _Generator:
             return self.unary_op(node, depth)
         if t is Cond:
             return self.cond(node, depth)
+        if t is Call and node.name.lower() == "ifthenelse" and len(node.args) == 3 and _is_builtin_if(node):
+            return self.if_then_else(node, depth)
         # calls, lists, nested ads, ...: their closure
         fn = self.const(node.fn or ev.compile_node(node))
         v = self.tmp()
@@ -180,7 +182,11 @@ class _Generator:
             self.emit(depth + 1, f"{v} = {a}")
             return v
         b = self.gen(node.right, depth)
-        if op == "is" or op == "isnt":
+        if (op == "is" or op == "isnt") and type(node.right) is Literal and \
+                (node.right.value is UNDEFINED or node.right.value is ERROR):
+            # "x is undefined": true exactly when x is that value
+            self.emit(depth, f"{v} = {a} {'is' if op == 'is' else 'is not'} {b}")
+        elif op == "is" or op == "isnt":
             self.emit(depth, f"{v} = meta_op({op!r}, {a}, {b})")
         elif op == "[]":
             self.emit(depth, f"{v} = subscript({a}, {b}, st)")
@@ -222,6 +228,27 @@ class _Generator:
             self.emit(depth, f"{v} = unary({node.op!r}, {a})")
         return v
 
+    def if_then_else(self, node, depth: int) -> str:
+        """``ifThenElse(c, a, b)`` inline: only the chosen branch is evaluated."""
+        cond, then, otherwise = node.args
+        c = self.gen(cond, depth)
+        v = self.tmp()
+        self.emit(depth, f"if {c} is True:")
+        t = self.gen(then, depth + 1)
+        self.emit(depth + 1, f"{v} = {t}")
+        self.emit(depth, f"elif {c} is False:")
+        o = self.gen(otherwise, depth + 1)
+        self.emit(depth + 1, f"{v} = {o}")
+        then_fn = self.const(then.fn or ev.compile_node(then))
+        other_fn = self.const(otherwise.fn or ev.compile_node(otherwise))
+        self.emit(depth, f"elif {c}.__class__ is int or {c}.__class__ is float:")
+        self.emit(depth + 1, f"{v} = ({then_fn} if {c} != 0 else {other_fn})(scope, st)")
+        self.emit(depth, f"elif {c} is UNDEFINED:")
+        self.emit(depth + 1, f"{v} = UNDEFINED")
+        self.emit(depth, "else:")
+        self.emit(depth + 1, f"{v} = ERROR")
+        return v
+
     def cond(self, node: Cond, depth: int) -> str:
         c = self.gen(node.cond, depth)
         v = self.tmp()
@@ -237,6 +264,15 @@ class _Generator:
         self.emit(depth + 1, f"{v} = conditional({c}, lambda: {then_fn}(scope, st), "
                              f"lambda: {other_fn}(scope, st))")
         return v
+
+
+def _is_builtin_if(node) -> bool:
+    """True unless someone registered their own ``ifThenElse``."""
+    from ._functions import BUILTINS
+    from ._functions.meta import if_then_else
+
+    entry = BUILTINS.get("ifthenelse")
+    return entry is not None and entry.impl is if_then_else
 
 
 def _size(node, limit: int) -> int:
