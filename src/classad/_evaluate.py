@@ -158,7 +158,14 @@ def attr_lookup(key: str, scope, st):
     """The value of the unscoped name *key* seen from *scope*."""
     if scope is None:
         return UNDEFINED
-    found = _lookup(key, scope, st)
+    entry = scope._attrs.get(key)
+    if entry is not None and st.depth > 0:
+        node = entry[1]
+        if type(node) is Literal:  # the common case: a literal in the ad itself
+            return node.value
+        found = (node, scope)
+    else:
+        found = _lookup(key, scope, st)
     if found is None:
         alt = scope._alternate
         if alt is None:
@@ -360,7 +367,11 @@ def interpret(node, scope, st):
 
 def _sub(node, scope, st):
     fn = node.fn
-    return fn(scope, st) if fn else interpret(node, scope, st)
+    if fn:
+        return fn(scope, st)
+    if type(node) is Literal:
+        return node.value
+    return interpret(node, scope, st)
 
 
 # -- compilation -------------------------------------------------------------
