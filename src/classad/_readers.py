@@ -37,6 +37,14 @@ class Parser(enum.IntEnum):
     Old = 1
     New = 2
 
+    def __repr__(self) -> str:
+        return f"classad.Parser.{self.name}"
+
+
+# The official enums (Boost.Python) also offer these two lookup tables.
+Parser.names = {member.name: member for member in Parser}
+Parser.values = {int(member): member for member in Parser}
+
 
 _CHUNK = 1 << 16
 

@@ -55,6 +55,10 @@ class Value(enum.IntEnum):
         return self.name
 
 
+# The official enums (Boost.Python) also offer these two lookup tables.
+Value.names = {member.name: member for member in Value}
+Value.values = {int(member): member for member in Value}
+
 UNDEFINED = Value.Undefined
 ERROR = Value.Error
 
