@@ -93,8 +93,13 @@ def _is_old(source) -> bool:
 
 # -- old format -------------------------------------------------------------------
 
-def _insert_old_line(ad: ClassAd, line: str) -> None:
-    """Add one ``name = expression`` line to *ad*; ParseError if it is invalid."""
+def _add_old_line(attrs: dict, line: str) -> None:
+    """Add one ``name = expression`` line to an attribute dict; ParseError if invalid.
+
+    The name is everything before the first ``=`` (spaces trimmed) and the
+    expression everything after it; a line without ``=`` is its own name and
+    expression, as in HTCondor.
+    """
     pos = line.find("=")
     if pos < 0:
         name, value = line.rstrip(" "), line
@@ -103,13 +108,15 @@ def _insert_old_line(ad: ClassAd, line: str) -> None:
         value = line[pos + 1:].lstrip(" ")
     if not name:
         raise ClassAdParseError(line)
-    try:
-        node = parse_expression_prefix(value)
-    except ClassAdParseError:
-        raise ClassAdParseError(line) from None
-    lower = name.lower()
-    old = ad._attrs.get(lower)
-    ad._attrs[lower] = (old[0] if old else name, node)
+    node = _PREFIX_CACHE.get(value)
+    if node is None:
+        try:
+            node = parse_expression_prefix(value)
+        except ClassAdParseError:
+            raise ClassAdParseError(line) from None
+    key = name.lower()
+    old = attrs.get(key)
+    attrs[key] = (old[0] if old is not None else name, node)
 
 
 class OldClassAdIterator:
@@ -140,8 +147,6 @@ class OldClassAdIterator:
         if self._done:
             raise StopIteration
         attrs: dict = {}
-        parse = parse_expression_prefix
-        cached = _PREFIX_CACHE.get
         for raw in self._lines:
             if raw.__class__ is not str:
                 raw = raw.decode("utf-8", "surrogateescape")
@@ -150,26 +155,9 @@ class OldClassAdIterator:
                 if attrs:
                     return ClassAd._from_attrs(attrs)
                 continue
-            c = line[0]
-            if c not in _NAME_START:
+            if line[0] not in _NAME_START:
                 continue  # comments, and lines that cannot start an attribute
-            pos = line.find("=")
-            if pos < 0:
-                name, value = line.rstrip(" "), line
-            else:
-                name = line[:pos].strip(" ")
-                value = line[pos + 1:].lstrip(" ")
-            if not name:
-                raise ClassAdParseError(line)
-            node = cached(value)
-            if node is None:
-                try:
-                    node = parse(value)
-                except ClassAdParseError:
-                    raise ClassAdParseError(line) from None
-            key = name.lower()
-            old = attrs.get(key)
-            attrs[key] = (old[0] if old is not None else name, node)
+            _add_old_line(attrs, line)
         self._done = True
         if not attrs:
             raise StopIteration
@@ -429,5 +417,5 @@ def parseOld(input) -> ClassAd:
         line = raw.strip()
         if line.startswith("#"):
             continue
-        _insert_old_line(ad, line)
+        _add_old_line(ad._attrs, line)
     return ad
