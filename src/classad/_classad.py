@@ -49,13 +49,12 @@ class ClassAd(MutableMapping):
     """
 
     # _parent and _alternate link the ad into scopes while it is evaluated
-    # (nested ads, matchmaking); _matchref caches how a match refers to it.
-    __slots__ = ("_attrs", "_parent", "_alternate", "_matchref", "__weakref__")
+    # (nested ads, matchmaking).
+    __slots__ = ("_attrs", "_parent", "_alternate", "__weakref__")
 
     def __init__(self, input=None):
         self._parent = None
         self._alternate = None
-        self._matchref = None
         if input is None:
             self._attrs = {}
         elif isinstance(input, str):
@@ -79,7 +78,6 @@ class ClassAd(MutableMapping):
         ad._attrs = attrs
         ad._parent = parent
         ad._alternate = None
-        ad._matchref = None
         return ad
 
     @classmethod

@@ -1,7 +1,7 @@
 """Matchmaking: evaluating two ads against each other.
 
-Like the C++ ``MatchClassAd``, matching builds a small scope structure
-around the two ads for the duration of one evaluation::
+Like the C++ ``MatchClassAd``, matching places the two ads in a small
+structure of scopes for the duration of one evaluation::
 
     match ad  [ symmetricMatch = RIGHT.requirements && LEFT.requirements; ...
                 LEFT = <left ad>; RIGHT = <right ad> ]
@@ -12,13 +12,20 @@ around the two ads for the duration of one evaluation::
 
 so ``TARGET.x`` in either ad reaches the other one, and (HTCondor's
 old-ClassAd compatibility) an unscoped name found nowhere in an ad's own
-scopes is looked up in the other ad.  The ads' parent links are restored
-afterwards.
+scopes is looked up in the other ad.
+
+The structure is built once and reused: its ``LEFT``/``RIGHT`` entries
+read the pair currently bound (:class:`_Pair`), so a match costs no
+allocation but the evaluation state.  Binding is a stack, so a match
+evaluated inside another one (from a Python function registered with
+``classad.register``) restores the outer pair.  The ads' own parent links
+are restored afterwards too.
 """
 
 from __future__ import annotations
 
-from ._evaluate import EvalFailure, EvalState, bool_equiv, compile_hot
+from ._errors import EvalFailure
+from ._evaluate import EvalState, bool_equiv, compile_hot
 from ._nodes import Attr, Literal, Node
 from ._parser import parse_expression, parse_record
 
@@ -31,85 +38,53 @@ _SYMMETRIC = parse_expression("RIGHT.requirements && LEFT.requirements")
 _LEFT_MATCHES_RIGHT = parse_expression("RIGHT.requirements")
 
 
-class _AdRef(Node):
-    """A node that evaluates to one particular ad (the LEFT/RIGHT slots).
+class _Pair:
+    """The two ads being matched right now (``None`` between matches)."""
 
-    ``entries`` holds the ``(name, node)`` attribute entries that refer to
-    the ad in a match's scopes, made once per ad rather than once per match.
-    """
+    __slots__ = ("left", "right")
 
-    __slots__ = ("ad", "entries")
-
-    def __init__(self, ad):
-        self.ad = ad
-        self.fn = lambda scope, st: ad
-        self.entries = {name: (name, self) for name in ("other", "target", "my", "ad", "LEFT", "RIGHT")}
+    def __init__(self):
+        self.left = None
+        self.right = None
 
 
-def _ref(ad) -> _AdRef:
-    ref = ad._matchref
-    if ref is None:
-        ref = ad._matchref = _AdRef(ad)
-    return ref
+class _Side(Node):
+    """A node that evaluates to the left or the right ad of the bound pair."""
+
+    __slots__ = ()
+
+    def __init__(self, pair: _Pair, side: str):
+        self.fn = (lambda scope, st: pair.left) if side == "left" else (lambda scope, st: pair.right)
 
 
-class _Match:
-    """Context manager binding two ads into a match structure."""
+class _Scaffold:
+    """The match ad and the two context ads, built once (see the module docstring)."""
 
-    __slots__ = ("left", "right", "match", "saved")
+    def __init__(self):
+        from ._classad import ClassAd
 
-    def __init__(self, left, right):
-        self.left = left
-        self.right = right
+        self.pair = _Pair()
+        left, right = _Side(self.pair, "left"), _Side(self.pair, "right")
         attrs = dict(_MATCH_ATTRS)
-        attrs["left"] = ("LEFT", _AdRef(left))
-        attrs["right"] = ("RIGHT", _AdRef(right))
+        attrs["left"] = ("LEFT", left)
+        attrs["right"] = ("RIGHT", right)
         self.match = ClassAd._view(attrs, None)
-        self.saved = None
-
-    def __enter__(self):
-        left, right = self.left, self.right
-        self.saved = (left._parent, right._parent, left._alternate, right._alternate)
-        # The contexts' names refer to the ads through .LEFT and .RIGHT;
-        # binding them to the ads directly gives the same values faster.
-        to_left, to_right = self.match._attrs["left"], self.match._attrs["right"]
-        left._parent = ClassAd._view({"other": ("other", to_right[1]), "target": ("target", to_right[1]),
-                                      "my": ("my", to_left[1]), "ad": ("ad", to_left[1])}, self.match)
-        right._parent = ClassAd._view({"other": ("other", to_left[1]), "target": ("target", to_left[1]),
-                                       "my": ("my", to_right[1]), "ad": ("ad", to_right[1])}, self.match)
-        left._alternate = right
-        right._alternate = left
-        return self
-
-    def __exit__(self, *exc):
-        left, right = self.left, self.right
-        left._parent, right._parent, left._alternate, right._alternate = self.saved
-        return False
-
-    def evaluate(self, node, scope):
-        st = EvalState.__new__(EvalState)
-        st.root = self.match
-        st.depth = 400
-        return (node.fn or _compile(node))(scope, st)
+        self.left_context = ClassAd._view(
+            {"other": ("other", right), "target": ("target", right), "my": ("my", left), "ad": ("ad", left)},
+            self.match)
+        self.right_context = ClassAd._view(
+            {"other": ("other", left), "target": ("target", left), "my": ("my", right), "ad": ("ad", right)},
+            self.match)
 
 
-def _bind_classad():
-    global ClassAd
-    from ._classad import ClassAd
+_scaffold: _Scaffold | None = None
 
 
-ClassAd = None  # bound on first use: _classad imports this module's users
-
-
-def _compile(node):
-    from ._evaluate import compile_node
-
-    return compile_node(node)
-
-
-def _truth(value) -> bool:
-    b = bool_equiv(value)
-    return bool(b)
+def _get_scaffold() -> _Scaffold:
+    global _scaffold
+    if _scaffold is None:  # built on first use: _classad imports this module
+        _scaffold = _Scaffold()
+    return _scaffold
 
 
 def _is_hot(node) -> bool:
@@ -154,45 +129,40 @@ def _local_names(node) -> set:
     return names
 
 
-def _match_expr(left, right, node) -> bool:
-    """Evaluate *node* in the match ad built around *left* and *right*; True if it holds.
-
-    This is :class:`_Match` unrolled: it runs once per pair in matchmaking.
-    """
-    if ClassAd is None:
-        _bind_classad()
-    fn = node.fn
-    if not fn or getattr(fn, "source", None) is None:
-        fn = compile_hot(node)
-    for ad in (left, right):
-        entry = ad._attrs.get("requirements")
-        if entry is not None:
-            req = entry[1].fn
-            if not req or getattr(req, "source", None) is None:
-                _prepare(ad)
-    lref, rref = _ref(left), _ref(right)
-    lent, rent = lref.entries, rref.entries
-    attrs = _MATCH_ATTRS.copy()
-    attrs["left"] = lent["LEFT"]
-    attrs["right"] = rent["RIGHT"]
-    view = ClassAd._view
-    match = view(attrs, None)
-    saved = (left._parent, right._parent, left._alternate, right._alternate)
-    left._parent = view({"other": rent["other"], "target": rent["target"],
-                         "my": lent["my"], "ad": lent["ad"]}, match)
-    right._parent = view({"other": lent["other"], "target": lent["target"],
-                          "my": rent["my"], "ad": rent["ad"]}, match)
+def _evaluate_bound(left, right, fn, scope_is_match: bool, scope=None):
+    """Run the compiled *fn* with *left* and *right* bound as a match; restores everything."""
+    sc = _scaffold or _get_scaffold()
+    pair = sc.pair
+    saved = (pair.left, pair.right, left._parent, right._parent, left._alternate, right._alternate)
+    pair.left, pair.right = left, right
+    left._parent = sc.left_context
+    right._parent = sc.right_context
     left._alternate = right
     right._alternate = left
     st = EvalState.__new__(EvalState)
-    st.root = match
+    st.root = sc.match
     st.depth = 400
     try:
-        value = fn(match, st)
+        return fn(sc.match if scope_is_match else scope, st)
+    finally:
+        pair.left, pair.right, left._parent, right._parent, left._alternate, right._alternate = saved
+
+
+def _match_expr(left, right, node) -> bool:
+    """Evaluate *node* (written in the match ad) for *left* and *right*; True if it holds."""
+    fn = node.fn
+    if not fn or getattr(fn, "source", None) is None:
+        fn = compile_hot(node)
+    entry = left._attrs.get("requirements")
+    if entry is not None and not _is_hot(entry[1]):
+        _prepare(left)
+    entry = right._attrs.get("requirements")
+    if entry is not None and not _is_hot(entry[1]):
+        _prepare(right)
+    try:
+        value = _evaluate_bound(left, right, fn, True)
     except (EvalFailure, RecursionError):
         return False
-    finally:
-        left._parent, right._parent, left._alternate, right._alternate = saved
     if value is True:
         return True
     return bool(bool_equiv(value))
@@ -210,7 +180,7 @@ def left_matches_right(left, right) -> bool:
 
 def evaluate_in_match(node, my, target):
     """Evaluate *node* in *my* while *my* is matched against *target*."""
-    if ClassAd is None:
-        _bind_classad()
-    with _Match(my, target) as m:
-        return m.evaluate(node, my)
+    from ._evaluate import compile_node
+
+    fn = node.fn or compile_node(node)
+    return _evaluate_bound(my, target, fn, False, my)

@@ -217,3 +217,24 @@ def test_flatten_and_references():
     assert ad.flatten(classad.ExprTree("a + 1")) == 2
     assert ad.externalRefs(classad.ExprTree("b + TARGET.z")) == ["TARGET.z", "x"]
     assert ad.internalRefs(classad.ExprTree("b + TARGET.z")) == ["a", "b"]
+
+
+def test_a_match_inside_a_match_restores_the_outer_pair():
+    inner_slot = classad.ClassAd('[Memory = 1; Requirements = true]')
+    inner_job = classad.ClassAd('[Requirements = TARGET.Memory == 1]')
+
+    def innerMatches():
+        return inner_job.symmetricMatch(inner_slot)
+
+    classad.register(innerMatches)
+    job = classad.ClassAd('[Requirements = innerMatches() && TARGET.Memory == 2048; Owner = "me"]')
+    slot = classad.ClassAd('[Memory = 2048; Requirements = TARGET.Owner == "me"]')
+    assert job.symmetricMatch(slot)
+    assert not job.symmetricMatch(inner_slot)
+    assert job._parent is None and slot._parent is None
+
+
+def test_simplify_with_a_target():
+    job = classad.ClassAd('[RequestMemory = 1024]')
+    slot = classad.ClassAd('[Memory = 4096]')
+    assert classad.ExprTree("TARGET.Memory - MY.RequestMemory").simplify(job, slot).eval() == 3072
