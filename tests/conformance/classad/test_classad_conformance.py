@@ -339,10 +339,21 @@ def _hyp_expression(draw, depth=0):
     return f"[q = {a}; r = q]"
 
 
+_hyp_names = st.sampled_from(["a", "B", "x", "Memory", "Requirements", "TARGET_x", "z9", "'q r'"])
+
+
+@st.composite
+def _hyp_ad(draw):
+    names = draw(st.lists(_hyp_names, min_size=1, max_size=5))
+    return "[" + "; ".join(f"{n} = {draw(_hyp_expression())}" for n in names) + "]"
+
+
 @settings(max_examples=4, deadline=None, derandomize=True, database=None)
-@given(st.lists(_hyp_expression(), min_size=120, max_size=120))
-def test_hypothesis_expressions_agree(batch):
+@given(st.lists(_hyp_expression(), min_size=120, max_size=120), st.lists(_hyp_ad(), min_size=40, max_size=40))
+def test_hypothesis_expressions_and_ads_agree(batch, ads):
     cases = [_case(f"hypothesis:{i}", "e", text) for i, text in enumerate(batch)]
+    cases += [_case(f"hypothesis-ad:{i}", "a", text) for i, text in enumerate(ads)]
+    cases += [_case(f"hypothesis-match:{i}", "m", f"{ads[i]} ||| {ads[-1 - i]}") for i in range(len(ads) // 2)]
     oracle, ours = compare(cases)
     known = known_differences()
     bad = [_key(c) for c in cases if oracle[_key(c)] != ours[_key(c)] and _key(c) not in known]
