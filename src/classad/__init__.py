@@ -54,6 +54,11 @@ from ._values import Value
 
 __version__ = "0.1.0"
 
+# The official bindings define these classes in ``classad.classad``; using
+# the same name makes pickles interchangeable between the implementations.
+ClassAd.__module__ = ExprTree.__module__ = "classad.classad"
+from . import classad  # noqa: E402,F401
+
 __all__ = [
     "Attribute",
     "ClassAd",

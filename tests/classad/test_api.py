@@ -238,3 +238,15 @@ def test_simplify_with_a_target():
     job = classad.ClassAd('[RequestMemory = 1024]')
     slot = classad.ClassAd('[Memory = 4096]')
     assert classad.ExprTree("TARGET.Memory - MY.RequestMemory").simplify(job, slot).eval() == 3072
+
+
+# Made by the official bindings: pickle.dumps(classad.ClassAd("[a = 1; b = a + 1]"), 2)
+OFFICIAL_PICKLE = (b"\x80\x02cclassad.classad\nClassAd\nq\x00X.\x00\x00\x00\n    [\n        a = 1; \n"
+                   b"        b = a + 1\n    ]q\x01\x85q\x02Rq\x03.")
+
+
+def test_pickles_move_between_the_official_module_and_this_one():
+    ad = pickle.loads(OFFICIAL_PICKLE)
+    assert isinstance(ad, classad.ClassAd) and ad.eval("b") == 2
+    assert b"cclassad.classad\nClassAd" in pickle.dumps(ad, 2)
+    assert b"cclassad.classad\nExprTree" in pickle.dumps(classad.ExprTree("a + 1"), 2)
