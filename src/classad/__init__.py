@@ -54,10 +54,7 @@ from ._values import Value
 
 __version__ = "0.1.0"
 
-# The official bindings define these classes in ``classad.classad``; using
-# the same name makes pickles interchangeable between the implementations.
-ClassAd.__module__ = ExprTree.__module__ = "classad.classad"
-from . import classad  # noqa: E402,F401
+from . import classad  # noqa: E402,F401  (the names pickles refer to)
 
 __all__ = [
     "Attribute",

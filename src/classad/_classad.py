@@ -152,7 +152,9 @@ class ClassAd(MutableMapping):
     __hash__ = object.__hash__
 
     def __reduce__(self):
-        return (ClassAd, (repr(self),))
+        from .classad import ClassAd as PickledClassAd  # the official module's name
+
+        return (PickledClassAd, (repr(self),))
 
     def __copy__(self) -> "ClassAd":
         return ClassAd._from_attrs(dict(self._attrs))

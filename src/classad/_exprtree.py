@@ -130,7 +130,9 @@ class ExprTree:
         return _printed(pretty_expr, self._node)
 
     def __reduce__(self):
-        return (ExprTree, (repr(self),))
+        from .classad import ExprTree as PickledExprTree  # the official module's name
+
+        return (PickledExprTree, (repr(self),))
 
     # -- evaluation ------------------------------------------------------------
     def eval(self, scope=None):
