@@ -66,10 +66,10 @@ class ClassAd(MutableMapping):
             self._attrs = {}
             for key, value in input.items():
                 if not isinstance(key, str):
-                    raise ClassAdTypeError("ClassAd attribute names must be strings")
+                    raise TypeError(f"ClassAd attribute names must be strings, not {type(key).__name__}")
                 self[key] = value
         else:
-            raise ClassAdTypeError("ClassAd() takes a string or a dictionary")
+            raise TypeError(f"ClassAd() takes a string or a dict, not {type(input).__name__}")
 
     @classmethod
     def _view(cls, attrs: dict, parent) -> "ClassAd":
@@ -102,10 +102,9 @@ class ClassAd(MutableMapping):
         self._attrs[lower] = (old[0] if old else key, node)
 
     def __delitem__(self, key: str) -> None:
-        lower = key.lower() if isinstance(key, str) else key
-        if lower not in self._attrs:
-            raise KeyError(key)
-        del self._attrs[lower]
+        # As in HTCondor's bindings, deleting a missing attribute is not an error.
+        if isinstance(key, str):
+            self._attrs.pop(key.lower(), None)
 
     def __contains__(self, key) -> bool:
         return isinstance(key, str) and key.lower() in self._attrs

@@ -101,10 +101,10 @@ class ClassAdTypeError(ClassAdException, TypeError, ValueError):
 
     >>> import classad
     >>> try:
-    ...     classad.ClassAd(42)
-    ... except classad.ClassAdTypeError:
-    ...     print("needs a string or a dict")
-    needs a string or a dict
+    ...     classad.parseAds(42, classad.Parser.Old)
+    ... except classad.ClassAdTypeError as e:
+    ...     print(e)
+    Source object is not iterable
     """
 
 

@@ -181,7 +181,7 @@ class ExprTree:
         True
         """
         if not isinstance(other, ExprTree):
-            raise ClassAdValueError("sameAs takes an ExprTree")
+            raise TypeError(f"sameAs() takes an ExprTree, not {type(other).__name__}")
         return _same(self._node, other._node)
 
     def __int__(self) -> int:

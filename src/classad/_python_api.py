@@ -49,7 +49,7 @@ def quote(input: str) -> str:
     "say \\"hi\\"\\n"
     """
     if not isinstance(input, str):
-        raise ClassAdValueError("quote() takes a string")
+        raise TypeError(f"quote() takes a string, not {type(input).__name__}")
     return quote_string(input)
 
 
@@ -67,7 +67,7 @@ def unquote(input: str) -> str:
     except ClassAdParseError:
         raise ClassAdParseError("Invalid string literal.") from None
     if type(node) is not _LiteralNode or type(node.value) is not str:
-        raise ClassAdValueError("Invalid string literal.")
+        raise ClassAdParseError("Invalid string literal.")
     return node.value
 
 
