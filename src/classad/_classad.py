@@ -116,14 +116,28 @@ class ClassAd(MutableMapping):
         return len(self._attrs)
 
     def get(self, key: str, default=None):
-        """As :meth:`dict.get`."""
+        """As :meth:`dict.get`.
+
+        >>> import classad
+        >>> ad = classad.ClassAd("[Cpus = 4]")
+        >>> ad.get("cpus"), ad.get("Memory", 1024)
+        (4, 1024)
+        """
         entry = self._attrs.get(key.lower())
         if entry is None:
             return default
         return node_to_python(entry[1], self)
 
     def update(self, other=(), /, **kwargs) -> None:
-        """As :meth:`dict.update`; from another ClassAd the expressions are copied as they are."""
+        """As :meth:`dict.update`; from another ClassAd the expressions are copied as they are.
+
+        >>> import classad
+        >>> ad = classad.ClassAd("[a = 1]")
+        >>> ad.update(classad.ClassAd("[b = a + 1]"))
+        >>> ad.update({"c": "x"})
+        >>> ad
+        [ a = 1; b = a + 1; c = "x" ]
+        """
         if isinstance(other, ClassAd):
             for key, (name, node) in other._attrs.items():
                 old = self._attrs.get(key)
@@ -132,7 +146,13 @@ class ClassAd(MutableMapping):
             super().update(other, **kwargs)
 
     def setdefault(self, key: str, default=None):
-        """As :meth:`dict.setdefault`."""
+        """As :meth:`dict.setdefault`.
+
+        >>> import classad
+        >>> ad = classad.ClassAd("[a = 1]")
+        >>> ad.setdefault("a", 5), ad.setdefault("b", 5), ad
+        (1, 5, [ a = 1; b = 5 ])
+        """
         if key in self:
             return self[key]
         self[key] = default
