@@ -18,4 +18,58 @@ from __future__ import annotations
 
 import classad  # noqa: F401  (HTCondor's ClassAd semantics; always on here)
 
+from ._errors import (
+    HTCondorEnumError,
+    HTCondorException,
+    HTCondorInternalError,
+    HTCondorIOError,
+    HTCondorLocateError,
+    HTCondorReplyError,
+    HTCondorTypeError,
+    HTCondorValueError,
+)
+
+from ._config import Configuration as _Configuration
+from ._enums import SubsystemType
+from ._param import Param as _Param
+from ._param import reload_config as _reload_config
+from ._param import set_subsystem as _set_subsystem
+
 __version__ = "0.1.0"
+
+# The process's configuration, read at import as HTCondor's own tools do.
+_configuration = _Configuration()
+param = _Param(_configuration)
+
+
+def reload_config() -> None:
+    """Read the HTCondor configuration again from its files; in-memory assignments to ``param`` are dropped.
+
+    >>> import htcondor
+    >>> htcondor.param["EXAMPLE_KNOB"] = "1"
+    >>> htcondor.reload_config()
+    >>> htcondor.param.get("EXAMPLE_KNOB") is None
+    True
+    """
+    _reload_config(_configuration)
+
+
+def set_subsystem(subsystem: str, type: SubsystemType | None = None) -> None:
+    """Set the process's subsystem name: ``SUBSYS.NAME`` definitions of that subsystem win from now on.
+
+    Parameters
+    ----------
+    subsystem:
+        The name, such as ``"SCHEDD"`` or ``"TOOL"`` (the default of a Python process).
+    type:
+        The :class:`SubsystemType`; inferred from the name when omitted.
+
+    >>> import htcondor
+    >>> htcondor.param["SCHEDD.EXAMPLE"] = "for the schedd"
+    >>> htcondor.param["EXAMPLE"] = "for everyone"
+    >>> htcondor.set_subsystem("SCHEDD"); htcondor.param["EXAMPLE"]
+    'for the schedd'
+    >>> htcondor.set_subsystem("TOOL"); htcondor.param["EXAMPLE"]
+    'for everyone'
+    """
+    _set_subsystem(_configuration, subsystem, type)
