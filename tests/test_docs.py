@@ -1,7 +1,7 @@
-"""Every tutorial notebook runs from top to bottom without an error.
+"""Every tutorial and how-to notebook runs from top to bottom without an error.
 
-The tutorials are MyST-NB notebooks (``docs/tutorials/*.md``); the docs build
-executes them too, but a broken tutorial must also fail ``make test``.
+They are MyST-NB notebooks (``docs/tutorials/*.md``, ``docs/howto/*.md``);
+the docs build executes them too, but a broken one must also fail ``make test``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from nbclient import NotebookClient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIALS = sorted(glob.glob(os.path.join(ROOT, "docs", "tutorials", "*.md")))
+HOWTOS = sorted(glob.glob(os.path.join(ROOT, "docs", "howto", "*.md")))
 
 
 def test_there_are_tutorials():
     assert len(TUTORIALS) >= 2
 
 
-@pytest.mark.parametrize("path", TUTORIALS, ids=os.path.basename)
+@pytest.mark.parametrize("path", TUTORIALS + HOWTOS, ids=os.path.basename)
 def test_tutorial_executes(path, tmp_path):
     with open(path, encoding="utf-8") as f:
         notebook = read_myst_markdown_notebook(f.read())

@@ -1,13 +1,14 @@
 """The ``htcondor`` module: the client API of HTCondor and a pool of its own.
 
-This package is being built up issue by issue.  Today it provides the
-package itself; configuration (``param``), the submit language (``Submit``),
-job event logs, the pool's daemons and the client classes (``Schedd``,
-``Collector``, ...) arrive next, each checked against the official module.
+Today it provides the parts that work without a pool: the configuration
+(``param``, ``reload_config``, ``set_subsystem``), the submit language
+(``Submit``) and job event logs (``JobEventLog``).  The pool's daemons and
+the client classes that talk to them (``Schedd``, ``Collector``...) come
+next.  Each part is checked against the official module.
 
-Importing it has one effect shared with the official bindings: it is what
-switches the official ``classad`` module to HTCondor's ClassAd semantics.
-This project's ``classad`` module always uses those semantics.
+Importing it reads the HTCondor configuration, as the official module does.
+In the official bindings the import also switches the ``classad`` module to
+HTCondor's ClassAd semantics; this project's ``classad`` always uses them.
 
 >>> import htcondor
 >>> htcondor.__version__
@@ -31,7 +32,7 @@ from ._errors import (
 
 from ._config import Configuration as _Configuration
 from ._enums import SubsystemType
-from ._param import Param as _Param
+from ._param import _Param
 from ._param import reload_config as _reload_config
 from ._param import set_subsystem as _set_subsystem
 

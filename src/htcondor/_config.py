@@ -114,7 +114,7 @@ class Configuration:
             read_config_file(root, ms, description="global config source", **kw)
             sources.append(root)
         if root != "":
-            self._read_locals(ms, sources, kw)
+            self._read_locals(ms, sources, kw, environ)
         for key, value in environ.items():
             if key[:8].lower() == "_condor_" and len(key) > 8:
                 ms.insert(key[8:].rstrip(), value.lstrip(), "<Environment>", 0, self.subsys, self.localname)
@@ -127,7 +127,7 @@ class Configuration:
         self.macros = ms
         self.sources = sources
 
-    def _read_locals(self, ms: MacroSet, sources: list[str], kw: dict) -> None:
+    def _read_locals(self, ms: MacroSet, sources: list[str], kw: dict, environ) -> None:
         def param_str(name: str) -> str:
             raw = ms.lookup(name, self.subsys, self.localname)
             return ms.expand(raw, self.subsys, self.localname) if raw else ""
@@ -172,7 +172,7 @@ class Configuration:
             read_dir(newdirs)
         user_file = param_str("USER_CONFIG_FILE")
         if user_file:
-            home = os.path.expanduser("~")
+            home = environ.get("HOME") or os.path.expanduser("~")
             path = user_file if os.path.isabs(user_file) else os.path.join(home, ".condor", user_file)
             if os.path.isfile(path):
                 read_config_file(path, ms, description="user_config source", **kw)

@@ -13,10 +13,10 @@ from ._config import Configuration
 from ._enums import SubsystemType
 from ._errors import HTCondorTypeError
 
-__all__ = ["Param", "reload_config", "set_subsystem"]
+__all__ = ["_Param", "reload_config", "set_subsystem"]
 
 
-class Param(MutableMapping):
+class _Param(MutableMapping):
     """The local HTCondor configuration as a dictionary.
 
     Keys are configuration names, looked up without regard to case and with

@@ -134,7 +134,23 @@ def results():
     table: dict = {}
     for (name, side), out in zip(jobs, outs):
         table.setdefault(name, {})[side] = out
+    _write_report(table)
     return table
+
+
+def _write_report(table: dict) -> None:
+    """Counts for the closing notes: how many values were compared and how many agree."""
+    compared = agree = known = 0
+    for sides in table.values():
+        for key, value in sides["oracle"].get("values", {}).items():
+            compared += 1
+            if sides["ours"].get("values", {}).get(key) == value:
+                agree += 1
+            elif key.removeprefix("probe:").upper() in KNOWN:
+                known += 1
+    with open(os.path.join(os.path.dirname(HERE), "last_report_config.txt"), "w", encoding="utf-8") as f:
+        f.write(f"config conformance: {len(table)} config files, {compared} values compared, "
+                f"{agree} agree, {known} known differences\n")
 
 
 def _error_line(message: str) -> str | None:
