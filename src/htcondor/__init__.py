@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import classad  # noqa: F401  (HTCondor's ClassAd semantics; always on here)
 
+from ._event import JobEvent
+from ._event_types import FileTransferEventType, JobEventType
+from ._eventlog_reader import JobEventLog
+
 from ._errors import (
     HTCondorEnumError,
     HTCondorException,
