@@ -63,7 +63,7 @@ def main() -> int:
             official_runs.append(_run(oracle_py, script, {"CONDOR_CONFIG": "/dev/null", "PYTHONPATH": ""}))
         ours.update(_best(ours_runs))
         official.update(_best(official_runs))
-    for key in ("matched_pairs", "submit_procs", "eventlog_events"):
+    for key in ("matched_pairs", "submit_procs", "submit_checksum", "eventlog_events"):
         if key in ours and ours[key] != official.get(key):
             print(f"MISMATCH: {key}: ours {ours[key]}, official {official.get(key)}", file=sys.stderr)
             return 1

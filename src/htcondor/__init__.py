@@ -1,10 +1,10 @@
 """The ``htcondor`` module: the client API of HTCondor and a pool of its own.
 
-Today it provides the parts that work without a pool: the configuration
+It provides the parts that work without a pool -- the configuration
 (``param``, ``reload_config``, ``set_subsystem``), the submit language
-(``Submit``) and job event logs (``JobEventLog``).  The pool's daemons and
-the client classes that talk to them (``Schedd``, ``Collector``...) come
-next.  Each part is checked against the official module.
+(``Submit``) and job event logs (``JobEventLog``) -- and the first parts of
+the pool: personal pools (:mod:`htcondor.personal`) and the collector's
+client (``Collector``).  Each part is checked against the official module.
 
 Importing it reads the HTCondor configuration, as the official module does.
 In the official bindings the import also switches the ``classad`` module to
@@ -19,10 +19,19 @@ from __future__ import annotations
 
 import classad  # noqa: F401  (HTCondor's ClassAd semantics; always on here)
 
-from ._event import JobEvent
-from ._event_types import FileTransferEventType, JobEventType
-from ._eventlog_reader import JobEventLog
-
+from ._collector import Collector
+from ._config import Configuration as _Configuration
+from ._enums import (
+    AdTypes,
+    DaemonTypes,
+    DrainTypes,
+    JobAction,
+    JobStatus,
+    QueryOpts,
+    SubsystemType,
+    TransactionFlags,
+    VacateTypes,
+)
 from ._errors import (
     HTCondorEnumError,
     HTCondorException,
@@ -33,12 +42,21 @@ from ._errors import (
     HTCondorTypeError,
     HTCondorValueError,
 )
-
-from ._config import Configuration as _Configuration
-from ._enums import SubsystemType
+from ._event import JobEvent
+from ._event_types import FileTransferEventType, JobEventType
+from ._eventlog_reader import JobEventLog
 from ._param import _Param
 from ._param import reload_config as _reload_config
 from ._param import set_subsystem as _set_subsystem
+from ._submit import QueueItemsIterator, Submit, SubmitJobsIterator
+
+__all__ = [
+    "AdTypes", "Collector", "DaemonTypes", "DrainTypes", "FileTransferEventType", "HTCondorEnumError",
+    "HTCondorException", "HTCondorIOError", "HTCondorInternalError", "HTCondorLocateError", "HTCondorReplyError",
+    "HTCondorTypeError", "HTCondorValueError", "JobAction", "JobEvent", "JobEventLog", "JobEventType", "JobStatus",
+    "QueryOpts", "QueueItemsIterator", "Submit", "SubmitJobsIterator", "SubsystemType", "TransactionFlags",
+    "VacateTypes", "param", "reload_config", "set_subsystem",
+]
 
 __version__ = "0.1.0"
 

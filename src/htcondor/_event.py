@@ -66,7 +66,7 @@ class JobEvent:
     ...                 "\\tvia condor_hold (by user alice)\\n\\tCode 1 Subcode 0\\n...\\n")
     >>> event = next(htcondor.JobEventLog(path).events(stop_after=0))
     >>> event.type, event.cluster, event.proc
-    (htcondor.JobEventType.JOB_HELD, 42, 0)
+    (htcondor.htcondor.JobEventType.JOB_HELD, 42, 0)
     >>> event["HoldReason"], event["holdreasoncode"]
     ('via condor_hold (by user alice)', 1)
     >>> sorted(event.keys())[:4]

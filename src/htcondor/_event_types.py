@@ -8,9 +8,9 @@ are both true, and both offer the ``names`` and ``values`` lookup tables.
 
 >>> import htcondor
 >>> htcondor.JobEventType.JOB_HELD
-htcondor.JobEventType.JOB_HELD
+htcondor.htcondor.JobEventType.JOB_HELD
 >>> int(htcondor.JobEventType.JOB_HELD), htcondor.JobEventType.values[12]
-(12, htcondor.JobEventType.JOB_HELD)
+(12, htcondor.htcondor.JobEventType.JOB_HELD)
 >>> htcondor.FileTransferEventType.names["OUT_FINISHED"] == 6
 True
 """
@@ -36,8 +36,8 @@ class _CodeEnum(enum.IntEnum):
 
     def __repr__(self) -> str:
         if self._name_ is None:
-            return f"htcondor.{type(self).__name__}({int(self)})"
-        return f"htcondor.{type(self).__name__}.{self._name_}"
+            return f"htcondor.htcondor.{type(self).__name__}({int(self)})"
+        return f"htcondor.htcondor.{type(self).__name__}.{self._name_}"
 
     def __str__(self) -> str:
         return self._name_ if self._name_ is not None else repr(self)
@@ -59,7 +59,7 @@ class JobEventType(_CodeEnum):
     >>> htcondor.JobEventType(5) is htcondor.JobEventType.JOB_TERMINATED
     True
     >>> htcondor.JobEventType(46)
-    htcondor.JobEventType(46)
+    htcondor.htcondor.JobEventType(46)
     """
 
     SUBMIT = 0
@@ -115,7 +115,7 @@ class FileTransferEventType(_CodeEnum):
 
     >>> import htcondor
     >>> htcondor.FileTransferEventType(3)
-    htcondor.FileTransferEventType.IN_FINISHED
+    htcondor.htcondor.FileTransferEventType.IN_FINISHED
     """
 
     IN_QUEUED = 1

@@ -50,10 +50,10 @@ class JobEventLog:
     >>> jel = htcondor.JobEventLog(path)
     >>> first = next(jel.events(stop_after=0))
     >>> first.type
-    htcondor.JobEventType.SUBMIT
+    htcondor.htcondor.JobEventType.SUBMIT
     >>> saved = pickle.dumps(jel)
     >>> [event.type for event in pickle.loads(saved).events(stop_after=0)]
-    [htcondor.JobEventType.EXECUTE]
+    [htcondor.htcondor.JobEventType.EXECUTE]
     >>> jel.close()
     """
 

@@ -129,7 +129,7 @@ def _find(text: str, start: int, skip_dollar: bool):
 
 
 def expand(text: str, lookup: Lookup, *, env: Mapping[str, str] | None = None,
-           keep_dollar: bool = False, rng: random.Random | None = None) -> str:
+           keep_dollar: bool = False, rng: random.Random | None = None, cwd: str | None = None) -> str:
     """Expand every macro in ``text``; ``lookup(name)`` gives a name's raw value or None.
 
     Parameters
@@ -144,6 +144,10 @@ def expand(text: str, lookup: Lookup, *, env: Mapping[str, str] | None = None,
         Leave ``$(DOLLAR)`` unexpanded (used when the result will be expanded again).
     rng:
         The random source of ``$RANDOM_CHOICE`` and ``$RANDOM_INTEGER``.
+    cwd:
+        The directory the ``f`` flag of ``$F()`` makes relative paths full
+        against.  HTCondor has none when reading configuration or in
+        ``Submit.expand()``, and leaves such paths as written then.
 
     Returns
     -------
@@ -173,7 +177,7 @@ def expand(text: str, lookup: Lookup, *, env: Mapping[str, str] | None = None,
         if count > _MAX_EXPANSIONS:
             raise MacroError(f"macro expansion does not terminate (a reference cycle?) in: {text[:200]}")
         dollar, func, name, default, end = found
-        replacement = _evaluate(func, name, default, text[dollar + 1:text.index("(", dollar)], lookup, env, rng)
+        replacement = _evaluate(func, name, default, text[dollar + 1:text.index("(", dollar)], lookup, env, rng, cwd)
         text = text[:dollar] + replacement + text[end:]
         pos = 0  # HTCondor rescans from the start: an outer reference may be complete now
     if not keep_dollar:
@@ -193,7 +197,7 @@ def _replace_dollar(text: str) -> str:
 
 
 def _evaluate(func: str, body: str, default: str | None, prefix: str, lookup: Lookup,
-              env: Mapping[str, str], rng: random.Random | None) -> str:
+              env: Mapping[str, str], rng: random.Random | None, cwd: str | None) -> str:
     if func == "":
         value = lookup(body)
     elif func == "ENV":
@@ -201,7 +205,7 @@ def _evaluate(func: str, body: str, default: str | None, prefix: str, lookup: Lo
         if value is None and default is None:
             value = "UNDEFINED"
     elif func in ("F", "BASENAME", "DIRNAME"):
-        value = _filename(func, prefix, body, lookup)
+        value = _filename(func, prefix, body, lookup, cwd)
     else:
         return _FUNCTION_TABLE[func](body, lookup, rng or random)
     if not value:
@@ -415,7 +419,7 @@ _FUNCTION_TABLE = {
 
 # -- $F<flags>(), $BASENAME(), $DIRNAME() -----------------------------------------------
 
-def _filename(func: str, prefix: str, name: str, lookup: Lookup) -> str | None:
+def _filename(func: str, prefix: str, name: str, lookup: Lookup, cwd: str | None) -> str | None:
     """The parts of the path held by ``name`` that the flags select."""
     value = lookup(name)
     if value is None:
@@ -460,12 +464,12 @@ def _filename(func: str, prefix: str, name: str, lookup: Lookup) -> str | None:
     elif value[:1] == '"' or (quote and value[:1] == quote):
         value = value[1:]
     path = value
-    if full_path and not os.path.isabs(path):
-        path = os.path.join(os.getcwd(), path)
+    if full_path and cwd and not os.path.isabs(path):
+        path = os.path.join(cwd, path)
     if to_sep:
         other = "\\" if to_sep == "/" else "/"
         path = path.replace(other, to_sep)
-    base_at = max(path.rfind("/"), path.rfind("\\")) + 1
+    base_at = path.rfind("/") + 1  # on POSIX HTCondor splits paths on "/" only
     dot = path.rfind(".", base_at)
     ext_at = dot if dot > base_at else len(path)
     if dot == base_at:  # a leading dot is not an extension

@@ -1,0 +1,27 @@
+"""The collector's commands, by kind of ad: part of the wire protocol, shared by the collector and its clients."""
+
+from __future__ import annotations
+
+__all__ = ["AD_KINDS", "UPDATE_COMMANDS", "INVALIDATE_COMMANDS"]
+
+# kind -> (UPDATE command, INVALIDATE command, QUERY command); the kinds are
+# the names of htcondor.AdTypes.
+AD_KINDS = {
+    "Startd": ("UPDATE_STARTD_AD", "INVALIDATE_STARTD_ADS", "QUERY_STARTD_ADS"),
+    "StartdPrivate": ("UPDATE_STARTD_AD_PRIVATE", "INVALIDATE_STARTD_ADS_PRIVATE", "QUERY_STARTD_PVT_ADS"),
+    "StartDaemon": ("UPDATE_STARTD_DAEMON_AD", "INVALIDATE_STARTD_DAEMON_ADS", "QUERY_STARTD_DAEMON_ADS"),
+    "Schedd": ("UPDATE_SCHEDD_AD", "INVALIDATE_SCHEDD_ADS", "QUERY_SCHEDD_ADS"),
+    "Master": ("UPDATE_MASTER_AD", "INVALIDATE_MASTER_ADS", "QUERY_MASTER_ADS"),
+    "Collector": ("UPDATE_COLLECTOR_AD", "INVALIDATE_COLLECTOR_ADS", "QUERY_COLLECTOR_ADS"),
+    "Negotiator": ("UPDATE_NEGOTIATOR_AD", "INVALIDATE_NEGOTIATOR_ADS", "QUERY_NEGOTIATOR_ADS"),
+    "Submitter": ("UPDATE_SUBMITTOR_AD", "INVALIDATE_SUBMITTOR_ADS", "QUERY_SUBMITTOR_ADS"),
+    "Generic": ("UPDATE_AD_GENERIC", "INVALIDATE_ADS_GENERIC", "QUERY_GENERIC_ADS"),
+    "Accounting": ("UPDATE_ACCOUNTING_AD", "INVALIDATE_ACCOUNTING_ADS", "QUERY_ACCOUNTING_ADS"),
+    "Grid": ("UPDATE_GRID_AD", "INVALIDATE_GRID_ADS", "QUERY_GRID_ADS"),
+    "HAD": ("UPDATE_HAD_AD", "INVALIDATE_HAD_ADS", "QUERY_HAD_ADS"),
+    "License": ("UPDATE_LICENSE_AD", "INVALIDATE_LICENSE_ADS", "QUERY_LICENSE_ADS"),
+    "Credd": ("UPDATE_CREDD_AD", "INVALIDATE_CREDD_ADS", "QUERY_CREDD_ADS"),
+    "Defrag": ("UPDATE_DEFRAG_AD", "INVALIDATE_DEFRAG_ADS", "QUERY_DEFRAG_ADS"),
+}
+UPDATE_COMMANDS = frozenset(cmds[0] for cmds in AD_KINDS.values())
+INVALIDATE_COMMANDS = frozenset(cmds[1] for cmds in AD_KINDS.values())

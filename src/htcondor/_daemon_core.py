@@ -1,0 +1,403 @@
+"""What every daemon of the pool shares: listening, commands, timers, logging, signals.
+
+A daemon is a subclass of :class:`Daemon` that registers command handlers
+with :func:`command` and periodic work with :meth:`Daemon.every`, and keeps
+its state in its own attributes.  :meth:`Daemon.run` then:
+
+1. reads the configuration for its subsystem (``SCHEDD``, ``STARTD``...);
+2. listens on ``127.0.0.1`` (the address of ``NETWORK_INTERFACE``), on the
+   port given by ``-p PORT`` on the command line or else any free port, and
+   writes its sinful address to ``<SUBSYS>_ADDRESS_FILE`` (default
+   ``$(LOG)/.<subsys>_address``) so clients and the other daemons find it;
+3. serves requests until SIGTERM (graceful), SIGQUIT (fast) or a
+   ``DAEMON_OFF`` command; SIGHUP re-reads the configuration.
+
+Each connection carries requests in turn (:mod:`htcondor._wire`).  A handler
+receives the :class:`Request` and returns a reply dict, or an async iterator
+of ClassAds which is streamed in batches; it may also use the
+:class:`Connection` directly for a conversation.  An exception derived from
+:class:`~htcondor.HTCondorException` becomes an error reply naming it; any
+other exception is logged with its traceback and answered with an
+``HTCondorInternalError`` -- the daemon keeps serving either way.  A
+malformed message gets an error reply and the connection is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import AsyncIterator, Callable
+
+from . import _wire
+from ._adcodec import encode_ad
+from ._config import Configuration
+from ._daemon_log import DaemonLog, parse_size
+from ._detected import full_hostname
+from ._errors import HTCondorException
+from ._peer import peer_user
+from ._sinful import Sinful
+
+__all__ = ["Daemon", "Request", "Connection", "StreamSummary", "command", "daemon_main", "call_daemon", "STREAM_BATCH"]
+
+STREAM_BATCH = 256  # ads per streamed message
+
+
+def command(*names: str) -> Callable:
+    """Mark a method of a :class:`Daemon` subclass as the handler of the named commands."""
+    def mark(fn):
+        fn._commands = names
+        return fn
+    return mark
+
+
+class StreamSummary(dict):
+    """Yielded by a streaming handler: fields for the stream's final reply, not an ad."""
+
+
+class Request:
+    """One request as a handler sees it."""
+
+    __slots__ = ("cmd", "args", "user", "claimed_user", "deadline", "connection")
+
+    def __init__(self, cmd: str, args: dict, user: str, claimed_user: str, deadline: float, connection):
+        self.cmd = cmd
+        self.args = args
+        self.user = user
+        self.claimed_user = claimed_user
+        self.deadline = deadline
+        self.connection = connection
+
+
+class Connection:
+    """A client connection: send and receive messages within a handler's conversation."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, user: str | None):
+        self.reader = reader
+        self.writer = writer
+        self.user = user
+
+    async def send(self, message: dict) -> None:
+        await _wire.write_message(self.writer, message)
+
+    async def receive(self) -> dict | None:
+        return await _wire.read_message(self.reader)
+
+
+class Daemon:
+    """The base of every daemon; see the module documentation."""
+
+    SUBSYS = "DAEMON"
+
+    def __init__(self, argv: list[str] | None = None):
+        self.argv = list(argv or [])
+        self.config = Configuration(subsys=self.SUBSYS)
+        self.log = self._open_log()
+        self.start_time = int(time.time())
+        self.hostname = full_hostname()
+        self.address: Sinful | None = None
+        self.handlers: dict[str, Callable] = {}
+        for name in dir(type(self)):
+            fn = getattr(self, name, None)
+            for cmd in getattr(fn, "_commands", ()):
+                self.handlers[cmd] = fn
+        self._timers: list[tuple[float, Callable]] = []
+        self._tasks: set[asyncio.Task] = set()
+        self._stopping: asyncio.Event | None = None
+        self.stop_mode = "graceful"
+
+    # -- configuration and logging ------------------------------------------------------------
+
+    def param(self, name: str, default=None):
+        """A configuration value, typed; ``default`` when undefined or empty."""
+        try:
+            value = self.config.typed(name)
+        except KeyError:
+            return default
+        return default if value == "" else value
+
+    def _open_log(self) -> DaemonLog:
+        path = self.param(f"{self.SUBSYS}_LOG")
+        debug = f"{self.param(f'{self.SUBSYS}_DEBUG', '')} {self.param('ALL_DEBUG', '')}"
+        size = parse_size(str(self.param(f"MAX_{self.SUBSYS}_LOG", "10 Mb")))
+        return DaemonLog(path if isinstance(path, str) and "$(" not in path else None, "D_PID" in debug, size)
+
+    def reconfig(self) -> None:
+        """Re-read the configuration (SIGHUP, or the master's reconfig command)."""
+        self.config.reload()
+        self.log.write("Reconfiguring: re-read the configuration")
+
+    # -- timers and tasks ---------------------------------------------------------------------
+
+    def every(self, seconds: float | Callable[[], float], fn: Callable) -> None:
+        """Run the coroutine function ``fn`` every ``seconds`` (a number, or a function giving one)."""
+        self._timers.append((seconds, fn))
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Run a coroutine in the background; its failure is logged, not fatal."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            self.log.write("ERROR in background task: " + "".join(traceback.format_exception(exc)))
+
+    async def _timer_loop(self, seconds, fn) -> None:
+        while True:
+            interval = seconds() if callable(seconds) else seconds
+            await asyncio.sleep(max(float(interval), 0.05))
+            try:
+                await fn()
+            except Exception:
+                self.log.write("ERROR in periodic work: " + traceback.format_exc())
+
+    # -- serving -------------------------------------------------------------------------------
+
+    def listen_port(self) -> int:
+        """The port to listen on: ``-p PORT`` from the command line, else any free port."""
+        if "-p" in self.argv:
+            return int(self.argv[self.argv.index("-p") + 1])
+        return 0
+
+    def address_file(self) -> str | None:
+        path = self.param(f"{self.SUBSYS}_ADDRESS_FILE")
+        if path:
+            return path
+        log = self.param("LOG")
+        return os.path.join(log, f".{self.SUBSYS.lower()}_address") if log else None
+
+    def bind_host(self) -> str:
+        interface = str(self.param("NETWORK_INTERFACE", "127.0.0.1"))
+        return interface if interface[:1].isdigit() else "127.0.0.1"
+
+    async def on_start(self) -> None:
+        """Called once listening; subclasses advertise themselves and start their work here."""
+
+    async def on_stop(self) -> None:
+        """Called when stopping; subclasses release what they hold here."""
+
+    async def main(self) -> None:
+        self._stopping = asyncio.Event()
+        host = self.bind_host()
+        server = await asyncio.start_server(self._serve_connection, host, self.listen_port(),
+                                            reuse_address=True, limit=_wire.MAX_MESSAGE)
+        port = server.sockets[0].getsockname()[1]
+        self.address = Sinful.for_daemon(host, port, alias=self.hostname)
+        self.log.write("******************************************************")
+        self.log.write(f"** condor_{self.SUBSYS.lower()} (htcondor-python) STARTING UP")
+        self.log.write(f"** PID = {os.getpid()}")
+        self.log.write("******************************************************")
+        self.log.write(f"Using config source: {', '.join(self.config.sources) or '(none)'}")
+        self._write_address_file()
+        loop = asyncio.get_running_loop()
+        for signum, mode in ((signal.SIGTERM, "graceful"), (signal.SIGQUIT, "fast"), (signal.SIGINT, "fast")):
+            loop.add_signal_handler(signum, self.stop, mode)
+        loop.add_signal_handler(signal.SIGHUP, self.reconfig)
+        await self.on_start()
+        for seconds, fn in self._timers:
+            self.spawn(self._timer_loop(seconds, fn))
+        parent = os.environ.get("CONDOR_PARENT_PID", "")
+        if parent.isdigit():
+            self.spawn(self._watch_parent(int(parent)))
+        self.log.write(f"Listening on {self.address}")
+        async with server:
+            await self._stopping.wait()
+            server.close()
+            await self.on_stop()
+        for task in list(self._tasks):
+            task.cancel()
+        self.log.write(f"**** condor_{self.SUBSYS.lower()} pid {os.getpid()} EXITING WITH STATUS 0")
+
+    async def _watch_parent(self, parent: int) -> None:
+        """Stop when the master that started this daemon is gone (killed, not stopped), leaving no orphan."""
+        while os.getppid() == parent:
+            await asyncio.sleep(0.5)
+        self.log.write(f"the master (pid {parent}) is gone; exiting")
+        self.stop("fast")
+
+    def _write_address_file(self) -> None:
+        path = self.address_file()
+        if not path:
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(f"{self.address}\n$CondorVersion: 24.0.24 (htcondor-python) $\n")
+        os.replace(tmp, path)
+
+    def stop(self, mode: str = "graceful") -> None:
+        """Ask the daemon to shut down ("graceful" or "fast")."""
+        self.stop_mode = mode
+        if self._stopping is not None:
+            self._stopping.set()
+
+    def run(self) -> int:
+        try:
+            asyncio.run(self.main())
+        except Exception:
+            self.log.write("ERROR: " + traceback.format_exc())
+            raise
+        finally:
+            path = self.address_file()
+            if path and os.path.exists(path):
+                try:
+                    with open(path, encoding="utf-8") as f:
+                        if f.readline().strip() == str(self.address):
+                            os.unlink(path)
+                except OSError:
+                    pass
+            self.log.close()
+        return 0
+
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        user = peer_user(sock) if sock is not None else None
+        connection = Connection(reader, writer, user)
+        try:
+            while True:
+                try:
+                    message = await _wire.read_message(reader)
+                except _wire.WireError as e:
+                    await self._send_error(writer, "HTCondorIOError", str(e))
+                    return
+                if message is None:
+                    return
+                if not await self._dispatch(connection, message):
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        except Exception:
+            self.log.write("ERROR serving a connection: " + traceback.format_exc())
+        finally:
+            try:
+                writer.close()
+            except Exception:
+                pass
+
+    async def _send_error(self, writer, error: str, message: str) -> None:
+        try:
+            await _wire.write_message(writer, {"ok": False, "error": error, "message": message})
+        except (ConnectionError, RuntimeError):
+            pass
+
+    async def _dispatch(self, connection: Connection, message: dict) -> bool:
+        """Answer one request; False when the connection should be closed."""
+        writer = connection.writer
+        cmd = message.get("cmd")
+        args = message.get("args", {})
+        deadline = message.get("deadline", 0)
+        claimed = message.get("user")
+        if type(cmd) is not str or type(args) is not dict or not isinstance(deadline, (int, float)) \
+                or (claimed is not None and type(claimed) is not str):
+            await self._send_error(writer, "HTCondorReplyError", "malformed request")
+            return False
+        handler = self.handlers.get(cmd)
+        if handler is None:
+            await self._send_error(writer, "HTCondorReplyError", f"unknown command {cmd!r}")
+            return True
+        if deadline and time.time() > deadline:
+            await self._send_error(writer, "HTCondorIOError", f"{cmd}: the request's deadline has passed")
+            return True
+        user = connection.user or claimed or "unknown"
+        request = Request(cmd, args, user, claimed or user, float(deadline or 0), connection)
+        try:
+            result = await handler(request)
+        except HTCondorException as e:
+            await self._send_error(writer, type(e).__name__, str(e))
+            return True
+        except (ValueError, TypeError, KeyError) as e:
+            await self._send_error(writer, "HTCondorValueError", f"{cmd}: {e}")
+            return True
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return False
+        except Exception:
+            self.log.write(f"ERROR handling {cmd}: " + traceback.format_exc())
+            await self._send_error(writer, "HTCondorInternalError", f"{cmd}: internal error in the daemon")
+            return True
+        if result is None:
+            return True
+        if isinstance(result, dict):
+            result.setdefault("ok", True)
+            await _wire.write_message(writer, result)
+            return True
+        await self._stream(writer, result)
+        return True
+
+    async def _stream(self, writer, ads: AsyncIterator) -> None:
+        batch: list = []
+        summary: dict = {}
+        async for item in ads:
+            if isinstance(item, StreamSummary):
+                summary = dict(item)
+                continue
+            batch.append(item if isinstance(item, dict) else encode_ad(item))
+            if len(batch) >= STREAM_BATCH:
+                await _wire.write_message(writer, {"ads": batch})
+                batch = []
+        if batch:
+            await _wire.write_message(writer, {"ads": batch})
+        await _wire.write_message(writer, {"ok": True, "end": True, **summary})
+
+    # -- the ad every daemon publishes ---------------------------------------------------------
+
+    def daemon_ad_base(self, mytype: str, name: str) -> dict:
+        """The attributes every daemon ad carries (MyType, Name, Machine, MyAddress...)."""
+        return {
+            "MyType": mytype,
+            "Name": name,
+            "Machine": self.hostname,
+            "MyAddress": str(self.address),
+            "AddressV1": self.address.address_v1() if self.address else "",
+            "MyCurrentTime": int(time.time()),
+            "DaemonStartTime": self.start_time,
+            "CondorVersion": "$CondorVersion: 24.0.24 2025-01-01 BuildID: htcondor-python $",
+            "CondorPlatform": "$CondorPlatform: htcondor-python $",
+            "MyPid": os.getpid(),
+            "RealUid": os.getuid(),
+            "DaemonUser": getpass.getuser(),
+        }
+
+
+async def call_daemon(address: str | Sinful, cmd: str, args: dict | None = None, timeout: float = 10.0) -> dict:
+    """One request from a daemon to another, on a fresh connection; an error reply raises.
+
+    The daemons' side of :func:`htcondor._client.call`: it never blocks the
+    event loop, and gives up after ``timeout`` seconds with
+    :class:`~htcondor.HTCondorIOError`.
+    """
+    from ._client import raise_reply_error
+    from ._errors import HTCondorIOError
+
+    sinful = address if isinstance(address, Sinful) else Sinful.parse(str(address))
+    user = getpass.getuser()
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(sinful.host, sinful.port)
+            try:
+                await _wire.write_message(writer, {"cmd": cmd, "user": user, "deadline": time.time() + timeout,
+                                                   "args": args or {}})
+                reply = await _wire.read_message(reader)
+            finally:
+                writer.close()
+    except (OSError, TimeoutError) as e:
+        raise HTCondorIOError(f"{cmd} to {sinful}: {e or 'timed out'}") from None
+    if reply is None:
+        raise HTCondorIOError(f"{cmd} to {sinful}: the daemon closed the connection")
+    if not reply.get("ok"):
+        raise_reply_error(reply)
+    return reply
+
+
+def daemon_main(cls: type[Daemon]) -> None:
+    """The ``python -m`` entry of a daemon: run ``cls`` with the command-line arguments."""
+    daemon = cls(sys.argv[1:])
+    sys.exit(daemon.run())
+
