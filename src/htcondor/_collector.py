@@ -409,9 +409,12 @@ class Collector:
             address = str(Sinful.parse(address))
         host = _config("FULL_HOSTNAME") or (sinful.params.get("alias") if sinful else None) \
             or Sinful.parse(address).host
-        name = _config(f"{subsys}_NAME") if subsys else None
+        # the name the daemon advertised; else its configured name, completed as HTCondor does
+        name = self._name_from_collector(daemon_type, address)
         if name is None:
-            name = self._name_from_collector(daemon_type, address) or host
+            name = (_config(f"{subsys}_NAME") if subsys else None) or host
+            if "@" not in name and name != host:
+                name = f"{name}@{host}"
         return classad.ClassAd({
             "MyAddress": address, "Name": name, "Machine": host, "CondorVersion": _CONDOR_VERSION,
             "MyType": my_type, "CondorPlatform": _CONDOR_PLATFORM,

@@ -90,8 +90,17 @@ class Collector(Daemon):
         self.ads: dict[str, dict[tuple, StoredAd]] = {kind: {} for kind in AD_KINDS}
         self.updates_total = 0
         self.user = getpass.getuser()
-        self.every(lambda: min(60, self.param("COLLECTOR_UPDATE_INTERVAL", 900)), self.refresh_own_ad)
-        self.every(lambda: min(5, max(1, self.param("CLASSAD_LIFETIME", 900))), self.expire)
+        self.every(lambda: min(60, self.int_param("COLLECTOR_UPDATE_INTERVAL", 900)), self.refresh_own_ad)
+        self.every(lambda: min(5, max(1, self.int_param("CLASSAD_LIFETIME", 900))), self.expire)
+
+    def int_param(self, name: str, default: int) -> int:
+        """An integer knob; ``default`` when it is undefined or not an integer (knobs outside the
+        parameter table, such as ``CLASSAD_LIFETIME``, come back as text)."""
+        value = self.param(name, default)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return default
 
     # -- where it listens ---------------------------------------------------------------------
 
@@ -138,8 +147,8 @@ class Collector(Daemon):
         key = self.key(kind, ad)
         now = time.time()
         lifetime = ad.get("ClassAdLifetime")
-        if not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime <= 0:
-            lifetime = int(self.param("CLASSAD_LIFETIME", 900))
+        if type(lifetime) is not int or lifetime <= 0:  # (not a bool, nor classad.Value.Undefined)
+            lifetime = self.int_param("CLASSAD_LIFETIME", 900)
         table = self.ads[kind]
         old = table.get(key)
         stored = StoredAd(ad)
@@ -147,7 +156,7 @@ class Collector(Daemon):
             stored.updates, stored.sequenced, stored.lost = old.updates, old.sequenced, old.lost
             stored.last_seq, stored.history = old.last_seq, old.history
         seq = ad.get("UpdateSequenceNumber")
-        if not isinstance(seq, int) or isinstance(seq, bool):
+        if type(seq) is not int:
             seq = stored.updates + 1
             ad["UpdateSequenceNumber"] = seq
         lost = 0
@@ -278,7 +287,7 @@ class Collector(Daemon):
 
     def collector_ad(self) -> classad.ClassAd:
         ad = classad.ClassAd(self.daemon_ad_base("Collector", self.own_name()))
-        interval = int(self.param("COLLECTOR_UPDATE_INTERVAL", 900))
+        interval = self.int_param("COLLECTOR_UPDATE_INTERVAL", 900)
         submitters = [s.ad for s in self.ads["Submitter"].values()]
         states = [s.ad.get("State") for s in self.ads["Startd"].values()]
         states = [s for s in states if isinstance(s, str)]
@@ -300,14 +309,17 @@ class Collector(Daemon):
         return ad
 
     async def refresh_own_ad(self) -> None:
-        self.store("Collector", self.collector_ad())
+        ad = self.collector_ad()
+        self.store("Collector", ad)
+        # its own ad lasts as long as the collector, whatever CLASSAD_LIFETIME says
+        self.ads["Collector"][self.key("Collector", ad)].expires = float("inf")
 
     async def on_start(self) -> None:
         await self.refresh_own_ad()
 
 
 def _int(value) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return value if type(value) is int else 0  # not a bool, nor classad.Value.Undefined
 
 
 def _parse_constraint(text: str) -> classad.ExprTree:
@@ -325,7 +337,8 @@ def _matches(expr: classad.ExprTree, ad: classad.ClassAd) -> bool:
         return False
     if value is True:
         return True
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0
+    # exact types: classad.Value.Undefined and Error are ints too
+    return type(value) in (int, float) and value != 0
 
 
 async def _stream(ads: list[classad.ClassAd], projection: list[str] | None):
