@@ -48,6 +48,7 @@ from ._eventlog_reader import JobEventLog
 from ._param import _Param
 from ._param import reload_config as _reload_config
 from ._param import set_subsystem as _set_subsystem
+from ._schedd import EditResult, Schedd, SubmitResult, Transaction
 from ._submit import QueueItemsIterator, Submit, SubmitJobsIterator
 
 __all__ = [
@@ -55,7 +56,8 @@ __all__ = [
     "HTCondorException", "HTCondorIOError", "HTCondorInternalError", "HTCondorLocateError", "HTCondorReplyError",
     "HTCondorTypeError", "HTCondorValueError", "JobAction", "JobEvent", "JobEventLog", "JobEventType", "JobStatus",
     "QueryOpts", "QueueItemsIterator", "Submit", "SubmitJobsIterator", "SubsystemType", "TransactionFlags",
-    "VacateTypes", "param", "reload_config", "set_subsystem",
+    "VacateTypes", "param", "reload_config", "set_subsystem", "Schedd", "SubmitResult", "Transaction",
+    "EditResult",
 ]
 
 __version__ = "0.1.0"

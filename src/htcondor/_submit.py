@@ -677,3 +677,59 @@ class Submit(MutableMapping):
             raise HTCondorValueError(f"Submit Method value must be {_JSM_USER_SET} or greater. "
                                      "Or allow_reserved_values must be set to True.")
         self._submit_method = method_value
+
+    # -- queueing in a schedd transaction (deprecated in HTCondor 10.7) --------------------------------
+
+    def queue(self, txn, count: int = 0, ad_results=None) -> int:
+        """Queue the jobs of this description in a schedd transaction (deprecated: use ``Schedd.submit``).
+
+        Parameters
+        ----------
+        txn:
+            An active :class:`~htcondor.Transaction` (from ``Schedd.transaction()``).
+        count:
+            How many jobs; 0 uses the description's queue statement (one job without one).
+        ad_results:
+            A list that receives the job ads.
+
+        Returns
+        -------
+        int
+            The cluster id.
+
+        Raises
+        ------
+        HTCondorValueError
+            Without an active transaction, or when ``count`` conflicts with the queue statement.
+        """
+        import warnings
+
+        from ._schedd import submit_in_transaction
+
+        warnings.warn("Submit.queue() was deprecated in version 10.7.0 and will be removed in a future release.  "
+                      "Use Schedd.submit() instead.", FutureWarning, stacklevel=2)
+        cluster, _, _ = submit_in_transaction(self, txn, count, None, use_qargs=True,
+                                              ad_results=ad_results if isinstance(ad_results, list) else None)
+        return cluster
+
+    def queue_with_itemdata(self, txn, count: int = 1, itemdata=None, spool: bool = False):
+        """Queue ``count`` jobs per item of ``itemdata`` in a schedd transaction (deprecated: use ``Schedd.submit``).
+
+        Returns
+        -------
+        SubmitResult
+            The cluster id, first proc id, number of jobs and cluster ad.
+
+        Raises
+        ------
+        HTCondorValueError
+            Without an active transaction.
+        """
+        import warnings
+
+        from ._schedd import SubmitResult, submit_in_transaction
+
+        warnings.warn("Submit.queue_with_itemdata() was deprecated in version 10.7.0 and will be removed in a future "
+                      "release.  Use Schedd.submit() instead.", FutureWarning, stacklevel=2)
+        cluster, num, cluster_ad = submit_in_transaction(self, txn, count, itemdata, use_qargs=False)
+        return SubmitResult(cluster, 0, num, cluster_ad)

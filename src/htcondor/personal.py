@@ -171,6 +171,12 @@ class PersonalPool:
         with self.use_config():
             return htcondor.Collector(htcondor.Collector().locate(htcondor.DaemonTypes.Collector))
 
+    @property
+    def schedd(self):
+        """The :class:`htcondor.Schedd` of this pool."""
+        with self.use_config():
+            return _htcondor().Schedd()
+
     # -- life cycle -----------------------------------------------------------------------------
 
     def __enter__(self) -> PersonalPool:
