@@ -8,36 +8,26 @@ from __future__ import annotations
 
 import getpass
 import os
-import signal
 import socket
 import struct
-import subprocess
-import sys
 import time
 
 import pytest
+from daemon_process import DaemonProcess, wait_for, write_config
 
 import classad
 import htcondor
 from htcondor._client import DaemonConnection, call
-from htcondor._sinful import Sinful, read_address_file
+from htcondor._sinful import Sinful
 from htcondor._wire import encode_message
 from htcondor.personal import PersonalPool
 
 HOST = htcondor.param["FULL_HOSTNAME"]
 
 
-def wait_for(predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-class RunningCollector:
+class RunningCollector(DaemonProcess):
     """A collector subprocess with its own configuration directory."""
 
     def __init__(self, root, **config):
@@ -46,35 +36,12 @@ class RunningCollector:
         self.log.mkdir(parents=True)
         settings = {"LOG": str(self.log), "COLLECTOR_HOST": "127.0.0.1:0", "COLLECTOR_LOG": "$(LOG)/CollectorLog",
                     "COLLECTOR_NAME": "Test Pool", **config}
-        self.config_file = root / "condor_config"
-        self.config_file.write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
-        env = {**os.environ, "CONDOR_CONFIG": str(self.config_file)}
-        env.pop("CONDOR_PARENT_PID", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "htcondor._daemons.collector"], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            self.address = wait_for(self._address, what="the collector's address file")
-        except BaseException:
-            self.stop()
-            raise
-
-    def _address(self):
-        if self.proc.poll() is not None:
-            raise AssertionError(f"the collector exited: {self.proc.stderr.read().decode()}")
-        return read_address_file(str(self.log / ".collector_address"))
+        write_config(root / "condor_config", settings)
+        super().__init__("collector", root / "condor_config", self.log / ".collector_address")
+        self.start()
 
     def client(self) -> htcondor.Collector:
         return htcondor.Collector(self.address)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stderr.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from daemon_process import wait_for
 
 import htcondor
 from htcondor._client import call
@@ -20,14 +21,6 @@ from htcondor.personal import PersonalPool, PersonalPoolState
 SMALL = {"DAEMON_LIST": "MASTER COLLECTOR"}
 
 
-def wait_for(predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def alive(pid: int) -> bool:

@@ -16,6 +16,7 @@ import time
 import warnings
 
 import pytest
+from daemon_process import DaemonProcess, wait_for, write_config
 
 import classad
 import htcondor
@@ -28,17 +29,9 @@ from htcondor._sinful import read_address_file
 USER = current_user()
 
 
-def wait_for(predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-class RunningSchedd:
+class RunningSchedd(DaemonProcess):
     """A schedd subprocess with its own configuration and LOCAL_DIR."""
 
     def __init__(self, root, **config):
@@ -47,47 +40,12 @@ class RunningSchedd:
                     "SCHEDD_LOG": "$(LOG)/SchedLog", "SCHEDD_ADDRESS_FILE": "$(LOG)/.schedd_address",
                     "COLLECTOR_ADDRESS_FILE": "$(LOG)/.collector_address", "PERIODIC_EXPR_INTERVAL": "60",
                     "SCHEDD_INTERVAL": "60", **config}
-        self.config_file = root / "condor_config"
-        self.config_file.write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
-        self.address_file = root / "log" / ".schedd_address"
-        self.proc = None
+        write_config(root / "condor_config", settings)
+        super().__init__("schedd", root / "condor_config", root / "log" / ".schedd_address")
         self.start()
-
-    def start(self):
-        env = {**os.environ, "CONDOR_CONFIG": str(self.config_file)}
-        env.pop("CONDOR_PARENT_PID", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "htcondor._daemons.schedd"], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            self.address = wait_for(self._address, what="the schedd's address file")
-        except BaseException:
-            self.stop()
-            raise
-
-    def _address(self):
-        if self.proc.poll() is not None:
-            raise AssertionError(f"the schedd exited: {self.proc.stderr.read().decode()[-2000:]}")
-        return read_address_file(str(self.address_file))
 
     def schedd(self) -> Schedd:
         return Schedd(classad.ClassAd({"MyAddress": self.address, "Name": "test"}))
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait()
-        if self.address_file.exists():
-            self.address_file.unlink()
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and self.proc.stderr:
-            self.proc.stderr.close()
 
 
 @pytest.fixture
