@@ -231,6 +231,29 @@ def set_executable(b: Builder) -> None:
     b.assign("Cmd", full)
 
 
+def _read_arguments(b: Builder, args1: str | None, args2: str | None, attrs: tuple[str, str],
+                    error: str) -> tuple[list[str], bool] | None:
+    """Parse a pair of argument commands (old or new syntax, and the always-new ``...2`` form).
+
+    Returns the arguments and whether they were in the old syntax, or None
+    when neither command is given but the ad already holds one of ``attrs``
+    (set with ``+Args`` and the like).  ``error`` formats a parse failure
+    from ``{e}`` and ``{args}``.
+    """
+    try:
+        if args2:
+            if not is_v2_quoted(args2):
+                raise ArgsError("Expecting double-quoted input string (V2 format).")
+            return parse_arguments(args2)
+        if args1:
+            return parse_arguments(args1)
+    except ArgsError as e:
+        raise SubmitError(error.format(e=e, args=args2 or args1)) from None
+    if b.has(attrs[0]) or b.has(attrs[1]):
+        return None
+    return [], False
+
+
 def set_arguments(b: Builder) -> None:
     """``arguments`` (old or new syntax), ``arguments2``: Args or Arguments."""
     args1 = b.param("arguments", "Args")
@@ -239,19 +262,11 @@ def set_arguments(b: Builder) -> None:
     if args2 and args1 and not allow_v1:
         raise SubmitError("If you wish to specify both 'arguments' and\n'arguments2' for maximal compatibility "
                           "with different\nversions of Condor, then you must also specify\nallow_arguments_v1=true.")
-    try:
-        if args2:
-            if not is_v2_quoted(args2):
-                raise ArgsError("Expecting double-quoted input string (V2 format).")
-            args, was_v1 = parse_arguments(args2)
-        elif args1:
-            args, was_v1 = parse_arguments(args1)
-        elif b.has("Args") or b.has("Arguments"):
-            return
-        else:
-            args, was_v1 = [], False
-    except ArgsError as e:
-        raise SubmitError(f"{e}\nThe full arguments you specified were: {args2 or args1}") from None
+    parsed = _read_arguments(b, args1, args2, ("Args", "Arguments"),
+                             "{e}\nThe full arguments you specified were: {args}")
+    if parsed is None:
+        return
+    args, was_v1 = parsed
     if was_v1:
         try:
             b.assign("Args", v1_string(args))
@@ -344,20 +359,11 @@ def set_java_vm_args(b: Builder) -> None:
         raise SubmitError("If you wish to specify both 'java_vm_arguments' and\n'java_vm_arguments2' for "
                           "maximal compatibility with different\nversions of Condor, then you must also "
                           "specify\nallow_arguments_v1=true.")
-    try:
-        if args2:
-            if not is_v2_quoted(args2):
-                raise ArgsError("Expecting double-quoted input string (V2 format).")
-            args, was_v1 = parse_arguments(args2)
-        elif args1:
-            args, was_v1 = parse_arguments(args1)
-        elif b.has("JavaVMArgs") or b.has("JavaVMArguments"):
-            return
-        else:
-            args, was_v1 = [], False
-    except ArgsError as e:
-        raise SubmitError(f"failed to parse java VM arguments: {e}\nThe full arguments you specified were "
-                          f"{args2 or args1}") from None
+    parsed = _read_arguments(b, args1, args2, ("JavaVMArgs", "JavaVMArguments"),
+                             "failed to parse java VM arguments: {e}\nThe full arguments you specified were {args}")
+    if parsed is None:
+        return
+    args, was_v1 = parsed
     if was_v1:
         value = v1_string(args)
         if value:
