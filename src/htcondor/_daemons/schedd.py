@@ -53,6 +53,7 @@ from .._job_queue import (
     user_log_path,
 )
 from .._sinful import read_address_file
+from ._shadow import Shadows
 
 __all__ = ["Schedd"]
 
@@ -126,7 +127,9 @@ class Schedd(Daemon):
         self.every(3600, self.compact)
         self._advertise_pending = False
         self._periodic_pending = False
-        self.reschedule_hooks: list = []  # called on RESCHEDULE and after submits (the negotiator hooks in here)
+        self.reschedule_hooks: list = [self.poke_negotiator]  # called on RESCHEDULE and after submits
+        self.shadows = Shadows(self)
+        self._negotiator_pending = False
 
     def _interval(self, name: str, default: float) -> float:
         try:
@@ -145,10 +148,13 @@ class Schedd(Daemon):
     async def on_start(self) -> None:
         self.log.write(f"job queue: {len(self.queue.jobs)} jobs in {len(self.queue.clusters)} clusters; "
                        f"next cluster {self.queue.next_cluster}")
+        self.requeue_orphans()
+        self.reschedule()
         self.spawn(self.advertise())
         self.spawn(self.periodic())
 
     async def on_stop(self) -> None:
+        await self.shadows.release_all()
         await self.invalidate()
         self.queue.close()
 
@@ -272,6 +278,7 @@ class Schedd(Daemon):
         """Commit a transaction, then write its events and history, and schedule the follow-up work."""
         new_jobs = list(txn.procs)
         self.queue.commit(txn)
+        self.stop_changed_jobs(txn)
         now = time.time()
         events = []
         submit_host = str(self.address)
@@ -290,19 +297,56 @@ class Schedd(Daemon):
         if new_jobs:
             self.reschedule()
 
+    def stop_changed_jobs(self, txn: QueueTransaction) -> None:
+        """Stop the running jobs this transaction held or removed (their shadows decide the rest)."""
+        running = self.shadows.running
+        if not running:
+            return
+        for key in list(txn.edits) + list(txn.destroyed):
+            if key not in running:
+                continue
+            ad = self.queue.jobs.get(key)
+            status = ad.get("JobStatus") if ad is not None else REMOVED
+            if status == HELD:
+                self.shadows.stop(key, "hold", fast=True)
+            elif status == REMOVED:
+                self.shadows.stop(key, "remove", fast=True)
+            elif status == IDLE:
+                self.shadows.stop(key, "vacate")
+
+    def requeue_orphans(self) -> None:
+        """Jobs that were running when the schedd stopped have no shadow now: back to Idle."""
+        txn = self.queue.begin("condor")
+        now = int(time.time())
+        for key, ad in list(self.queue.jobs.items()):
+            status = ad.get("JobStatus")
+            if status in (RUNNING, SUSPENDED, TRANSFERRING_OUTPUT):
+                self.queue.set_status(txn, key, IDLE, now)
+                remote = ad.get("RemoteHost")
+                if isinstance(remote, str):
+                    self.queue.stage_set(txn, key, "LastRemoteHost", _Literal(remote))
+                self.queue.stage_delete(txn, key, "RemoteHost")
+            elif status == REMOVED:
+                self.queue.destroy(txn, key)  # removed while running: its job is gone with the old startd claim
+        if not txn.empty():
+            self.log.write("requeued the jobs that were running when the schedd stopped")
+            self.commit(txn)
+
     def write_events(self, events: list[tuple], final_ads: list[classad.ClassAd], now: float) -> None:
         """Append events to the user logs of their jobs, one write per log."""
         if not events:
             return
         gone = {(ad.get("ClusterId"), ad.get("ProcId")): ad for ad in final_ads}
         texts: dict[str, list[str]] = {}
-        for event_type, cluster, proc, fields in events:
+        for event in events:
+            event_type, cluster, proc, fields = event[:4]
+            stamp = event[4] if len(event) > 4 and isinstance(event[4], (int, float)) else now
             ad = self.queue.jobs.get((cluster, proc)) or gone.get((cluster, proc))
             path = user_log_path(ad) if ad is not None else None
             if path is None:
                 continue
             try:
-                texts.setdefault(path, []).append(format_event(event_type, cluster, proc, timestamp=now, **fields))
+                texts.setdefault(path, []).append(format_event(event_type, cluster, proc, timestamp=stamp, **fields))
             except (TypeError, ValueError) as e:
                 self.log.write(f"ERROR: cannot format event {event_type} of job {cluster}.{proc}: {e}")
         for path, parts in texts.items():
@@ -349,6 +393,68 @@ class Schedd(Daemon):
     async def reschedule_command(self, request) -> dict:
         self.reschedule()
         return {}
+
+    def poke_negotiator(self) -> None:
+        """Ask the negotiator for a cycle soon (several requests in a moment make one)."""
+        if not self._negotiator_pending:
+            self._negotiator_pending = True
+            self.spawn(self._poke_negotiator())
+
+    async def _poke_negotiator(self) -> None:
+        await asyncio.sleep(0)
+        self._negotiator_pending = False
+        path = self.param("NEGOTIATOR_ADDRESS_FILE")
+        if not path:
+            log = self.param("LOG")
+            path = os.path.join(str(log), ".negotiator_address") if log else None
+        address = read_address_file(str(path)) if path else None
+        if address is None:
+            return
+        try:
+            await call_daemon(address, "RESCHEDULE", {}, timeout=5)
+        except Exception as e:
+            self.log.write(f"failed to ask the negotiator at {address} for a cycle: {e}")
+
+    # -- negotiation -------------------------------------------------------------------------------
+
+    @command("NEGOTIATE")
+    async def negotiate(self, request) -> dict:
+        """The idle jobs of each submitter, at most ``max_per_autocluster`` per autocluster."""
+        from .._autocluster import AutoClusters
+
+        args = request.args
+        significant = args.get("significant", [])
+        cap = args.get("max_per_autocluster", 1000)
+        if not isinstance(significant, list) or not all(isinstance(a, str) for a in significant):
+            raise HTCondorValueError("significant must be a list of attribute names")
+        if type(cap) is not int or cap < 1:
+            raise HTCondorValueError("max_per_autocluster must be a positive integer")
+        clusters = AutoClusters(significant)
+        per_submitter: dict[str, list] = {}
+        taken: dict[tuple, int] = {}
+        busy = self.shadows.busy
+        for key, ad in self.queue.jobs.items():
+            if ad.get("JobStatus") != IDLE or busy(key) or ad.get("JobUniverse", 5) in (7, 12):
+                continue
+            owner = ad.get("Owner")
+            if not isinstance(owner, str):
+                continue
+            user = ad.get("User")
+            name = user if isinstance(user, str) and user else f"{owner}@{self.queue.uid_domain}"
+            signature = (name, clusters.cluster_id(ad))
+            if taken.get(signature, 0) >= cap:
+                continue
+            taken[signature] = taken.get(signature, 0) + 1
+            per_submitter.setdefault(name, []).append(encode_ad(ad))
+        return {"submitters": [{"name": name, "jobs": jobs} for name, jobs in sorted(per_submitter.items())]}
+
+    @command("PERMISSION_AND_AD")
+    async def permission_and_ad(self, request) -> dict:
+        """Matches from the negotiator: claim each slot, then run its job on it."""
+        matches = request.args.get("matches")
+        if not isinstance(matches, list):
+            raise HTCondorValueError("matches must be a list")
+        return {"claimed": await self.shadows.claim_matches(matches)}
 
     # -- queries -------------------------------------------------------------------------------------
 
@@ -499,10 +605,17 @@ class Schedd(Daemon):
             return AR_PERMISSION_DENIED
         status = ad.get("JobStatus")
         if action == CONTINUE:
-            return AR_SUCCESS if status == SUSPENDED else AR_BAD_STATUS
-        if action in (SUSPEND, VACATE, VACATE_FAST):
-            # no startd runs jobs yet: a running job has nothing to signal
-            return AR_SUCCESS if status in (RUNNING, TRANSFERRING_OUTPUT) else AR_BAD_STATUS
+            if status != SUSPENDED:
+                return AR_BAD_STATUS
+            return AR_SUCCESS if self.shadows.signal(key, "CONTINUE_CLAIM") else AR_BAD_STATUS
+        if action == SUSPEND:
+            if status != RUNNING:
+                return AR_BAD_STATUS
+            return AR_SUCCESS if self.shadows.signal(key, "SUSPEND_CLAIM") else AR_BAD_STATUS
+        if action in (VACATE, VACATE_FAST):
+            if status not in (RUNNING, SUSPENDED, TRANSFERRING_OUTPUT):
+                return AR_BAD_STATUS
+            return AR_SUCCESS if self.shadows.stop(key, "vacate", fast=action == VACATE_FAST) else AR_BAD_STATUS
         if action == RELEASE:
             if status != HELD or ad.get("HoldReasonCode") == HOLD_SPOOLING_INPUT:
                 return AR_BAD_STATUS
@@ -516,7 +629,7 @@ class Schedd(Daemon):
         if action == REMOVE_X:
             if status != REMOVED and not (status == HELD and ad.get("JobStatusOnRelease") == REMOVED):
                 return AR_BAD_STATUS
-            self.remove(txn, key, reason, now)
+            self.remove(txn, key, reason, now, force=True)
             return AR_SUCCESS
         # HOLD
         if status == HELD and ad.get("HoldReasonCode") in (HOLD_USER_REQUEST, HOLD_SPOOLING_INPUT):
@@ -526,8 +639,9 @@ class Schedd(Daemon):
         self.hold(txn, key, reason or "", HOLD_USER_REQUEST, subcode, now)
         return AR_SUCCESS
 
-    def hold(self, txn: QueueTransaction, key, reason: str, code: int, subcode: int, now: int) -> None:
-        """Stage putting a job on hold, and its JOB_HELD event."""
+    def hold(self, txn: QueueTransaction, key, reason: str, code: int, subcode: int, now: int,
+             event: bool = True) -> None:
+        """Stage putting a job on hold, and its JOB_HELD event (unless the starter wrote it: ``event=False``)."""
         queue = self.queue
         release_reason = queue.lookup(txn, key, "ReleaseReason")
         if isinstance(release_reason, str):
@@ -540,7 +654,8 @@ class Schedd(Daemon):
         queue.stage_set(txn, key, "LastSuspensionTime", _Literal(0))
         num_holds = queue.lookup(txn, key, "NumHolds")
         queue.stage_set(txn, key, "NumHolds", _Literal((num_holds if isinstance(num_holds, int) else 0) + 1))
-        txn.events.append((EV_HELD, key[0], key[1],
+        if event:
+            txn.events.append((EV_HELD, key[0], key[1],
                            {"HoldReason": reason, "HoldReasonCode": code, "HoldReasonSubCode": subcode}))
 
     def release(self, txn: QueueTransaction, key, reason: str | None, now: int) -> None:
@@ -564,7 +679,7 @@ class Schedd(Daemon):
             queue.stage_set(txn, key, new, _Literal(value))
             queue.stage_delete(txn, key, old)
 
-    def remove(self, txn: QueueTransaction, key, reason: str | None, now: int) -> None:
+    def remove(self, txn: QueueTransaction, key, reason: str | None, now: int, force: bool = False) -> None:
         """Stage removing a job: ``JobStatus`` 3, then out of the queue into the history, and JOB_ABORTED."""
         queue = self.queue
         queue.set_status(txn, key, REMOVED, now)
@@ -572,8 +687,8 @@ class Schedd(Daemon):
             queue.stage_set(txn, key, "RemoveReason", _Literal(reason))
         self._move_hold_attrs(txn, key)
         queue.stage_delete(txn, key, "JobStatusOnRelease")
-        # no startd runs jobs yet, so nothing needs vacating: the job leaves now
-        queue.destroy(txn, key)
+        if key not in self.shadows.running or force:
+            queue.destroy(txn, key)  # else it leaves when its shadow reports the job stopped
         txn.events.append((EV_ABORTED, key[0], key[1], {"Reason": reason or ""}))
 
     # -- periodic policy -----------------------------------------------------------------------------
