@@ -275,24 +275,57 @@ _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE_KB = (os.sysconf("SC_PAGE_SIZE") // 1024) if hasattr(os, "sysconf") else 4
 
 
-def _family_usage(session: int) -> tuple[int, int, int, float, float]:
-    """(VmSize KiB, RSS KiB, processes, user s, system s) summed over the processes of ``session``."""
-    vsize = rss = count = 0
-    utime = stime = 0.0
+def _read_stat(pid: int) -> list[bytes] | None:
     try:
-        names = os.listdir("/proc")
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
     except OSError:
-        return 0, 0, 0, 0.0, 0.0
-    for name in names:
-        if not name.isdigit():
-            continue
+        return None
+    # The command name may hold blanks and parentheses: fields start after the last ')'.
+    return data[data.rfind(b")") + 2:].split()
+
+
+def _descendants(leader: int) -> list[int] | None:
+    """The leader and every process below it, from ``/proc/<pid>/task/<tid>/children``; None if unsupported."""
+    found: list[int] = []
+    todo = [leader]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
         try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                data = f.read()
+            tids = os.listdir(f"/proc/{pid}/task")
         except OSError:
             continue
-        # The command name may hold blanks and parentheses: fields start after the last ')'.
-        fields = data[data.rfind(b")") + 2:].split()
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                    todo.extend(int(child) for child in f.read().split())
+            except FileNotFoundError:
+                if pid == leader and tid == str(leader) and os.path.exists(f"/proc/{pid}"):
+                    return None  # a kernel without the children files
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _family_usage(session: int) -> tuple[int, int, int, float, float]:
+    """(VmSize KiB, RSS KiB, processes, user s, system s) summed over the processes of ``session``.
+
+    The family is found by walking down from the session's leader (cheap); only a
+    kernel without ``/proc/<pid>/task/<tid>/children`` makes it scan all of ``/proc``.
+    """
+    vsize = rss = count = 0
+    utime = stime = 0.0
+    pids = _descendants(session)
+    if pids is None:
+        try:
+            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+        except OSError:
+            return 0, 0, 0, 0.0, 0.0
+    for pid in pids:
+        fields = _read_stat(pid)
+        if fields is None:
+            continue
         try:
             if int(fields[3]) != session or fields[0] == b"Z":
                 continue
@@ -888,12 +921,12 @@ class Starter:
         """Kill what the job left running in its session (HTCondor cleans up the whole family)."""
         if self.pid is None:
             return
-        if _family_usage(self.pid)[2]:
-            try:
-                # The session's processes keep the group id alive, so it cannot name another process.
-                os.killpg(self.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        try:
+            # While any process of the job's group lives, its id cannot be reused, and an empty
+            # group's id is only reused after the whole pid space wraps: this names no stranger.
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def _grew(self, size: int, rss: int) -> bool:
         """Whether memory use has grown since the last image-size event."""

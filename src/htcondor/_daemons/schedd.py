@@ -127,6 +127,7 @@ class Schedd(Daemon):
         self.every(3600, self.compact)
         self._advertise_pending = False
         self._periodic_pending = False
+        self._periodic_keys: set = set()
         self.reschedule_hooks: list = [self.poke_negotiator]  # called on RESCHEDULE and after submits
         self.shadows = Shadows(self)
         self._negotiator_pending = False
@@ -291,8 +292,8 @@ class Schedd(Daemon):
                 self.history.append_many(txn.final_ads, now)
             except OSError as e:
                 self.log.write(f"ERROR: failed to write the history file {self.history.path}: {e}")
-        if new_jobs or txn.edits:
-            self.soon_periodic()
+        if (new_jobs or txn.edits) and txn.user != "condor":
+            self.soon_periodic(set(new_jobs) | set(txn.edits))
         self.soon_advertise()
         if new_jobs:
             self.reschedule()
@@ -362,7 +363,9 @@ class Schedd(Daemon):
             except OSError as e:
                 self.log.write(f"ERROR: cannot write the user log {path}: {e}")
 
-    def soon_periodic(self) -> None:
+    def soon_periodic(self, keys: set) -> None:
+        """Evaluate the periodic policy of these jobs soon (users' changes may have made it true)."""
+        self._periodic_keys |= keys
         if not self._periodic_pending:
             self._periodic_pending = True
             self.spawn(self._periodic_soon())
@@ -370,7 +373,8 @@ class Schedd(Daemon):
     async def _periodic_soon(self) -> None:
         await asyncio.sleep(0)
         self._periodic_pending = False
-        await self.periodic()
+        keys, self._periodic_keys = self._periodic_keys, set()
+        await self.periodic(keys)
 
     def soon_advertise(self) -> None:
         if not self._advertise_pending:
@@ -693,12 +697,16 @@ class Schedd(Daemon):
 
     # -- periodic policy -----------------------------------------------------------------------------
 
-    async def periodic(self) -> None:
-        """Evaluate PeriodicHold / PeriodicRelease / PeriodicRemove of every job (HTCondor's order)."""
+    async def periodic(self, keys: set | None = None) -> None:
+        """Evaluate PeriodicHold / PeriodicRelease / PeriodicRemove of every job, or of ``keys`` (HTCondor's order)."""
         queue = self.queue
         txn = queue.begin("condor")
         now = int(time.time())
-        for key, ad in list(queue.jobs.items()):
+        if keys is None:
+            items = list(queue.jobs.items())
+        else:
+            items = [(key, queue.jobs[key]) for key in keys if key in queue.jobs]
+        for key, ad in items:
             status = ad.get("JobStatus")
             if status in (REMOVED, COMPLETED):
                 continue
