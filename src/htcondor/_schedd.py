@@ -45,6 +45,16 @@ _BATCH = 2000  # proc ads per SUBMIT_PROCS message
 _HOW_TO_START = "Start a pool first: `condor_master` in a shell, or htcondor.personal.PersonalPool in Python."
 
 
+class _Omitted:
+    """The default of an argument whose absence differs from ``None``; shown as ``None`` in signatures."""
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+_REASON_OMITTED = _Omitted()
+
+
 def _deprecated(message: str) -> None:
     warnings.warn(message, FutureWarning, stacklevel=3)
 
@@ -480,7 +490,7 @@ class Schedd:
 
     # -- actions and edits ------------------------------------------------------------------------------
 
-    def act(self, action: JobAction, job_spec, reason=None) -> classad.ClassAd:
+    def act(self, action: JobAction, job_spec, reason=_REASON_OMITTED) -> classad.ClassAd:
         """Hold, release, remove, vacate, suspend or continue jobs.
 
         Parameters
@@ -490,8 +500,9 @@ class Schedd:
         job_spec:
             A list of job ids (``"C.P"``), a constraint (string or ExprTree), or one job id string.
         reason:
-            Why (default ``"Python-initiated action"``); for a hold, a
-            ``(reason, code)`` tuple sets ``HoldReasonSubCode`` too.
+            Why; for a hold, a ``(reason, code)`` tuple sets ``HoldReasonSubCode`` too.
+            Omitted, it is ``"Python-initiated action."``; ``None`` gives
+            ``"Python-initiated action"`` (the official module's two spellings).
 
         Returns
         -------
@@ -512,7 +523,9 @@ class Schedd:
                 action = JobAction(action)
             else:
                 raise HTCondorEnumError("Job action not implemented.")
-        if reason is None:
+        if reason is _REASON_OMITTED:
+            reason = "Python-initiated action."
+        elif reason is None:
             reason = "Python-initiated action"
         args: dict = {"action": int(action)}
         if isinstance(job_spec, list):

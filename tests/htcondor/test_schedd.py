@@ -196,7 +196,11 @@ def test_hold_release_by_ids_and_constraint(schedd, tmp_path):
     released = schedd.query(f"ClusterId == {cluster} && ProcId == 0")[0]
     assert released["JobStatus"] == 1 and released["LastJobStatus"] == 5
     assert released["LastHoldReason"] == f"testing (by user {USER})" and "HoldReason" not in released
-    assert released["ReleaseReason"] == f"Python-initiated action (by user {USER})"
+    assert released["ReleaseReason"] == f"Python-initiated action. (by user {USER})"
+    schedd.act(htcondor.JobAction.Hold, f"{cluster}.0", None)
+    assert schedd.query(f"ClusterId == {cluster} && ProcId == 0")[0]["HoldReason"] == \
+        f"Python-initiated action (by user {USER})"
+    schedd.act(htcondor.JobAction.Release, f"{cluster}.0")
     result = schedd.act(htcondor.JobAction.Hold, f"ClusterId == {cluster}", ("with a code", 42))
     assert totals(result) == {"TotalSuccess": 3}
     assert {ad["HoldReasonSubCode"] for ad in schedd.query(f"ClusterId == {cluster}", ["HoldReasonSubCode"])} == {42}

@@ -230,7 +230,7 @@ class Master(Daemon):
     # -- the Master ad ------------------------------------------------------------------------
 
     def master_ad(self) -> dict:
-        ad = self.daemon_ad_base("Master", self.hostname)
+        ad = self.daemon_ad_base("DaemonMaster", self.hostname)
         ad.update({
             "DaemonList": ", ".join(["MASTER", *self.children]),
             "MasterIpAddr": str(self.address),
