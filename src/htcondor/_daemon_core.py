@@ -28,6 +28,7 @@ import asyncio
 import getpass
 import os
 import signal
+import socket
 import sys
 import time
 import traceback
@@ -76,10 +77,12 @@ class Request:
 class Connection:
     """A client connection: send and receive messages within a handler's conversation."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, user: str | None):
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, user: str | None,
+                 trust_claims: bool = False):
         self.reader = reader
         self.writer = writer
         self.user = user
+        self.trust_claims = trust_claims
 
     async def send(self, message: dict) -> None:
         await _wire.write_message(self.writer, message)
@@ -260,7 +263,12 @@ class Daemon:
     async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
         user = peer_user(sock) if sock is not None else None
-        connection = Connection(reader, writer, user)
+        # On Linux the kernel names the owner of every live loopback client: one it cannot name has
+        # closed its end already (the kernel then reports uid 0), and its claim -- root, say -- is not
+        # to be believed.  Elsewhere the claim is all there is.
+        trust_claims = user is None and not (sys.platform.startswith("linux") and sock is not None
+                                             and sock.family in (socket.AF_INET, socket.AF_INET6))
+        connection = Connection(reader, writer, user, trust_claims)
         try:
             while True:
                 try:
@@ -295,7 +303,12 @@ class Daemon:
         args = message.get("args", {})
         deadline = message.get("deadline", 0)
         claimed = message.get("user")
-        if type(cmd) is not str or type(args) is not dict or not isinstance(deadline, (int, float)) \
+        try:
+            # (an integer too large for a float, e.g. 1e400 written out, is as malformed as a string)
+            deadline = float(deadline) if isinstance(deadline, (int, float)) else None
+        except OverflowError:
+            deadline = None
+        if type(cmd) is not str or type(args) is not dict or deadline is None \
                 or (claimed is not None and type(claimed) is not str):
             await self._send_error(writer, "HTCondorReplyError", "malformed request")
             return False
@@ -306,8 +319,8 @@ class Daemon:
         if deadline and time.time() > deadline:
             await self._send_error(writer, "HTCondorIOError", f"{cmd}: the request's deadline has passed")
             return True
-        user = connection.user or claimed or "unknown"
-        request = Request(cmd, args, user, claimed or user, float(deadline or 0), connection)
+        user = connection.user or (claimed if connection.trust_claims else None) or "unknown"
+        request = Request(cmd, args, user, claimed or user, deadline, connection)
         try:
             result = await handler(request)
         except HTCondorException as e:

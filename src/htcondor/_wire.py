@@ -57,14 +57,24 @@ def encode_message(message: dict) -> bytes:
 # package raises Python's recursion limit for deep expression trees, and the C
 # JSON decoder would then recurse until the process crashes.
 MAX_NESTING = 64
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A string runs to its closing quote, or to the end of the payload when it has
+# none: matching the unterminated ones too keeps this linear (a payload of
+# escaped quotes with no closing one would otherwise be rescanned from each of
+# them, quadratic time during which the daemon answers nobody).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_OPENERS_AS_ONE = bytes.maketrans(b"{", b"[")
+_TOO_DEEP = b"[" * (MAX_NESTING + 1)
 
 
 def _check_nesting(payload: bytes) -> None:
     if payload.count(b"[") + payload.count(b"{") < MAX_NESTING:
         return
     brackets = _STRING.sub(b"", payload).translate(None, _NOT_BRACKETS)
+    # the usual deep input is a run of openers, found in one pass; the loop below
+    # takes a pass per level
+    if _TOO_DEEP in brackets.translate(_OPENERS_AS_ONE):
+        raise WireError(f"malformed message: nested deeper than {MAX_NESTING} levels")
     for _ in range(MAX_NESTING):
         if not brackets:
             return

@@ -385,11 +385,7 @@ def test_bad_requests_name_the_error(collector):
     assert collector.client().query(htcondor.AdTypes.Generic, 'Name == "ok"') == []  # all or nothing
 
 
-def test_the_collector_survives_2000_bad_requests(collector):
-    for i in range(2000):
-        _exchange(collector.address, BAD_REQUESTS[i % len(BAD_REQUESTS)])
-    assert collector.proc.poll() is None
-    assert collector.client().query(htcondor.AdTypes.Collector)
+# (thousands more: tests/htcondor/test_daemon_robustness.py)
 
 
 # -- in a pool ---------------------------------------------------------------------------------------

@@ -219,7 +219,10 @@ class Schedd(Daemon):
         txn = getattr(request.connection, "qmgmt_txn", None)
         if txn is not None:
             return {"count": self._edit(txn, request.args)}
-        txn = self.queue.begin(request.user, request.args.get("flags", 0) or 0)
+        flags = request.args.get("flags", 0) or 0
+        if type(flags) is not int:
+            raise HTCondorValueError("flags must be an integer")
+        txn = self.queue.begin(request.user, flags)
         count = self._edit(txn, request.args)
         self.commit(txn)
         return {"count": count}
@@ -569,7 +572,7 @@ class Schedd(Daemon):
     async def act_on_jobs(self, request) -> dict:
         args = request.args
         action = args.get("action")
-        if action not in _ACTION_NAMES:
+        if type(action) is not int or action not in _ACTION_NAMES:
             raise HTCondorValueError(f"unknown job action {action!r}")
         user = request.user
         reason = args.get("reason")
