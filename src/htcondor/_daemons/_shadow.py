@@ -240,9 +240,20 @@ class Shadows:
                 if type(fields.get(name)) is int:
                     queue.stage_set(txn, key, attr, _Literal(fields[name]))
         elif etype == EV_SUSPENDED:
+            # as the shadow does (RemoteResource::recordSuspendEvent); the starter's final
+            # update recomputes them from the ad the run started with, so nothing is counted twice
             queue.set_status(txn, key, SUSPENDED, now)
+            total = queue.lookup(txn, key, "TotalSuspensions")
+            queue.stage_set(txn, key, "TotalSuspensions", _Literal((total if type(total) is int else 0) + 1))
+            queue.stage_set(txn, key, "LastSuspensionTime", _Literal(now))
         elif etype == EV_UNSUSPENDED:
             queue.set_status(txn, key, RUNNING, now)
+            since = queue.lookup(txn, key, "LastSuspensionTime")
+            if type(since) is int and since > 0:
+                for name in ("CumulativeSuspensionTime", "UncommittedSuspensionTime"):
+                    old = queue.lookup(txn, key, name)
+                    queue.stage_set(txn, key, name, _Literal((old if type(old) is int else 0) + now - since))
+            queue.stage_set(txn, key, "LastSuspensionTime", _Literal(0))
         txn.events.append((etype, key[0], key[1], fields, stamp))
         self._commit(txn)
 
@@ -273,6 +284,8 @@ class Shadows:
             queue.destroy(txn, key)  # removed while it ran: now it can leave
         elif status == HELD:
             pass  # held while it ran: the hold and its event are already recorded
+        elif claim.stop in ("hold", "remove"):
+            pass  # stopped for a hold, then released before the job was gone: idle already, and not evicted
         elif outcome == "held":
             schedd.hold(txn, key, str(result.get("hold_reason") or ""), int(result.get("hold_reason_code") or 0),
                         int(result.get("hold_reason_subcode") or 0), now, event=False)
@@ -356,8 +369,13 @@ class Shadows:
         claim = self.running.get(key)
         if claim is None:
             return False
-        claim.stop = why
-        self.schedd.spawn(self._send(claim, "DEACTIVATE_CLAIM", {"fast": fast}))
+        # A job being stopped already (held, then released before it was gone) is not stopped
+        # twice: a second request could reach the claim's next job.  Only a faster stop is sent.
+        first = claim.stop is None
+        if first or why != "vacate":
+            claim.stop = why
+        if first or fast:
+            self.schedd.spawn(self._send(claim, key, "DEACTIVATE_CLAIM", {"fast": fast}))
         return True
 
     def signal(self, key: tuple[int, int], command: str) -> bool:
@@ -365,12 +383,15 @@ class Shadows:
         claim = self.running.get(key)
         if claim is None:
             return False
-        self.schedd.spawn(self._send(claim, command, {}))
+        self.schedd.spawn(self._send(claim, key, command, {}))
         return True
 
-    async def _send(self, claim: ClaimRecord, command: str, args: dict) -> None:
+    async def _send(self, claim: ClaimRecord, key: tuple[int, int], command: str, args: dict) -> None:
+        # The job id goes with the claim id: with claim reuse the claim may run another job by the
+        # time this arrives, and the startd must not stop that one.
         try:
-            await call_daemon(claim.startd, command, {"claim_id": claim.claim_id, **args}, timeout=10)
+            await call_daemon(claim.startd, command, {"claim_id": claim.claim_id, "job_id": f"{key[0]}.{key[1]}",
+                                                      **args}, timeout=10)
         except HTCondorException as e:
             self.schedd.log.write(f"{command} to {claim.slot_name} failed: {e}")
 

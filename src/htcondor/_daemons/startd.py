@@ -26,7 +26,9 @@ for the whole claim, as a shadow does with its starter:
 
 Other connections may send ``DEACTIVATE_CLAIM`` (vacate the running job:
 gracefully, or fast), ``SUSPEND_CLAIM`` and ``CONTINUE_CLAIM``, naming the
-claim id.  A claim whose schedd went away is released within a second.
+claim id and, optionally, the job id (``"12.0"``): a request for a job that
+is no longer the one running on the claim is refused.  A claim whose
+schedd went away is released within a second.
 """
 
 from __future__ import annotations
@@ -441,8 +443,10 @@ class Startd(Daemon):
 
     def _running(self, request) -> Starter:
         slot = self._slot_of(request.args)
-        if slot.starter is None:
-            raise HTCondorIOError(f"{slot.name} runs no job")
+        job_id = request.args.get("job_id")
+        if slot.starter is None or (job_id is not None and slot.job.get("JobId") != job_id):
+            # a request meant for a job that has ended must not reach the claim's next job
+            raise HTCondorIOError(f"{slot.name} runs no job" + (f" {job_id}" if job_id is not None else ""))
         return slot.starter
 
     @command("DEACTIVATE_CLAIM")
