@@ -482,8 +482,10 @@ def test_the_negotiator_publishes_its_ad_and_the_accounting_ads(pool, schedd, tm
     read_events(log, count_of(ET.JOB_TERMINATED))
     (ad,) = wait_history(schedd, cluster, projection=["User"])
     user = ad["User"]
-    accounting = wait_for(lambda: pool.collector.query(htcondor.AdTypes.Accounting, f'Name == "{user}"'),
-                          TIMEOUT, "the submitter's Accounting ad")[0]
+    # usage is charged at the negotiator's next cycle after the job ends: wait for that ad
+    accounting = wait_for(lambda: pool.collector.query(htcondor.AdTypes.Accounting,
+                                                       f'Name == "{user}" && AccumulatedUsage > 0'),
+                          TIMEOUT, "the submitter's Accounting ad with its usage")[0]
     assert accounting["MyType"] == "Accounting" and accounting["IsAccountingGroup"] is False
     assert accounting["AccumulatedUsage"] > 0 and accounting["Priority"] > 0
     assert accounting["BeginUsageTime"] <= accounting["LastUsageTime"] <= time.time()

@@ -80,6 +80,7 @@ class Shadows:
         self.claims: dict[str, ClaimRecord] = {}
         self.running: dict[tuple[int, int], ClaimRecord] = {}
         self.matched: set[tuple[int, int]] = set()
+        self.deferred: dict[tuple[int, int], list] = {}  # events of jobs being stopped, see defer_events
 
     def busy(self, key: tuple[int, int]) -> bool:
         """Whether a job is claimed or running already (not to be offered to the negotiator)."""
@@ -160,7 +161,24 @@ class Shadows:
     # -- running one job -------------------------------------------------------------------------
 
     def _commit(self, txn) -> None:
-        self.schedd.commit(txn)
+        self.schedd.commit(txn, from_shadow=True)
+
+    def defer_events(self, events: list) -> list:
+        """Keep back the events of jobs being stopped; return the others, to be written now.
+
+        A hold or removal of a running job is recorded at once, but HTCondor writes its event
+        when the job has stopped, so it follows everything the job did until then; the
+        events kept here are written after the job's last one (:meth:`_on_result`).
+        """
+        out = []
+        for event in events:
+            key = (event[1], event[2])
+            claim = self.running.get(key)
+            if claim is not None and (claim.stop is not None or key in self.deferred):
+                self.deferred.setdefault(key, []).append(event)
+            else:
+                out.append(event)
+        return out
 
     async def _run_job(self, claim: ClaimRecord, key: tuple[int, int]) -> None:
         self.matched.discard(key)
@@ -263,9 +281,12 @@ class Shadows:
         queue = self.queue
         ad = queue.jobs.get(key)
         if ad is None:
+            self.deferred.pop(key, None)
             return
         now = int(time.time())
-        txn = queue.begin("condor")
+        # Not fsync'ed: the write survives the schedd's death; only a crash of the machine could lose
+        # it, and then the job runs again, as HTCondor's "termination pending" jobs may.
+        txn = queue.begin("condor", NON_DURABLE)
         updates = decode_ad(result["updates"]) if isinstance(result.get("updates"), dict) else classad.ClassAd()
         for name in updates.keys():
             queue.stage_set(txn, key, name, updates.lookup(name)._node)
@@ -295,6 +316,7 @@ class Shadows:
         else:  # vacated: back to idle, and the evicted event
             queue.set_status(txn, key, IDLE, now)
             txn.events.extend(claim.final_events)
+        txn.events.extend(self.deferred.pop(key, ()))
         self._commit(txn)
 
     def _exited(self, txn, key, ad: classad.ClassAd, updates: classad.ClassAd, claim: ClaimRecord, now: int) -> None:
@@ -344,9 +366,11 @@ class Shadows:
     def _lost(self, key: tuple[int, int]) -> None:
         """The claim broke while the job ran: back to Idle (a held or removed job stays so)."""
         ad = self.queue.jobs.get(key)
+        deferred = self.deferred.pop(key, [])
         if ad is None:
             return
         txn = self.queue.begin("condor")
+        txn.events.extend(deferred)
         status = ad.get("JobStatus")
         if status == REMOVED:
             self.queue.destroy(txn, key)
@@ -356,7 +380,7 @@ class Shadows:
             if isinstance(remote, str):
                 self.queue.stage_set(txn, key, "LastRemoteHost", _Literal(remote))
             self.queue.stage_delete(txn, key, "RemoteHost")
-        else:
+        elif not deferred:
             return
         self.schedd.log.write(f"job {key[0]}.{key[1]}: lost its claim; back to idle" if status != REMOVED
                               else f"job {key[0]}.{key[1]}: removed")

@@ -278,8 +278,12 @@ class Schedd(Daemon):
 
     # -- commit and what follows it -----------------------------------------------------------------
 
-    def commit(self, txn: QueueTransaction) -> None:
-        """Commit a transaction, then write its events and history, and schedule the follow-up work."""
+    def commit(self, txn: QueueTransaction, from_shadow: bool = False) -> None:
+        """Commit a transaction, then write its events and history, and schedule the follow-up work.
+
+        ``from_shadow``: the transaction records what a running job did; its events are
+        written at once, while other events of a job being stopped wait for it to stop.
+        """
         new_jobs = list(txn.procs)
         self.queue.commit(txn)
         self.stop_changed_jobs(txn)
@@ -288,7 +292,7 @@ class Schedd(Daemon):
         submit_host = str(self.address)
         for key in new_jobs:
             events.append((EV_SUBMIT, key[0], key[1], {"SubmitHost": submit_host}))
-        events.extend(txn.events)
+        events.extend(txn.events if from_shadow else self.shadows.defer_events(txn.events))
         self.write_events(events, txn.final_ads, now)
         if txn.final_ads:
             try:
@@ -599,6 +603,8 @@ class Schedd(Daemon):
         if not txn.empty():
             self.commit(txn)
         success = totals[AR_SUCCESS]
+        if action == RELEASE and success:
+            self.reschedule()  # released jobs are idle again: match them now, not at the next cycle
         return {"result_totals": totals, "ActionResult": 1 if success else 0, "TotalJobAds": len(queue.jobs),
                 "JobAction": action, "IsQueueSuperUser": queue.is_super_user(user)}
 
