@@ -478,7 +478,9 @@ def test_environment_getenv_input_and_arguments(schedd, tmp_path, monkeypatch):
 
 def test_the_negotiator_publishes_its_ad_and_the_accounting_ads(pool, schedd, tmp_path):
     log = tmp_path / "acct.log"
-    cluster = schedd.submit(htcondor.Submit({"executable": "/bin/true", "log": str(log)})).cluster()
+    # the accountant counts whole seconds, as HTCondor's does: the job must hold its slot for one
+    cluster = schedd.submit(htcondor.Submit({"executable": "/bin/sleep", "arguments": "1.2",
+                                             "log": str(log)})).cluster()
     read_events(log, count_of(ET.JOB_TERMINATED))
     (ad,) = wait_history(schedd, cluster, projection=["User"])
     user = ad["User"]
