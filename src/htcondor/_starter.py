@@ -76,8 +76,8 @@ from ._job_sandbox import (
     tree_size_kb,
 )
 
-__all__ = ["Starter", "JobResult", "StarterEvent", "HoldCode", "write_events", "EXITED", "SIGNALED", "HELD",
-           "VACATED"]
+__all__ = ["Starter", "JobResult", "StarterEvent", "HoldCode", "write_events", "result_message", "event_message",
+           "EXITED", "SIGNALED", "HELD", "VACATED"]
 
 EXITED = "exited"
 SIGNALED = "signaled"
@@ -210,6 +210,26 @@ class JobResult:
             out["HoldReasonCode"] = self.hold_reason_code
             out["HoldReasonSubCode"] = self.hold_reason_subcode
         return out
+
+
+def result_message(result: JobResult) -> dict[str, Any]:
+    """A :class:`JobResult` as the startd reports it to the schedd: how the job ended, and the job ad updates.
+
+    >>> result_message(JobResult("exited", exit_code=0, start_time=1.0, exit_time=2.0, finish_time=2.0))["outcome"]
+    'exited'
+    """
+    from ._adcodec import encode_ad
+
+    fields = ("outcome", "exit_code", "exit_signal", "core_dumped", "hold_reason", "hold_reason_code",
+              "hold_reason_subcode", "message", "start_time", "exit_time", "finish_time", "wall_clock_time")
+    out: dict[str, Any] = {name: getattr(result, name) for name in fields}
+    out["updates"] = encode_ad(classad.ClassAd(result.job_ad_updates()))
+    return out
+
+
+def event_message(event: StarterEvent) -> dict[str, Any]:
+    """A :class:`StarterEvent` as the startd sends it to the schedd."""
+    return {"type": int(event.type), "timestamp": event.timestamp, "fields": event.fields}
 
 
 def write_events(writer, events, cluster: int, proc: int, subproc: int = 0) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import classad
 from classad._nodes import Literal as _Literal
@@ -60,6 +61,7 @@ class ClaimRecord:
     owner: str
     job: tuple[int, int] | None = None
     stop: str | None = None  # why the schedd stopped the job: "hold", "remove", "vacate"
+    starter: Any = None  # a local- or scheduler-universe job's Starter, run by the schedd itself
     final_events: list = field(default_factory=list)
 
 
@@ -168,7 +170,7 @@ class Shadows:
 
         A hold or removal of a running job is recorded at once, but HTCondor writes its event
         when the job has stopped, so it follows everything the job did until then; the
-        events kept here are written after the job's last one (:meth:`_on_result`).
+        events kept here are written after the job's last one (:meth:`on_result`).
         """
         out = []
         for event in events:
@@ -182,9 +184,37 @@ class Shadows:
 
     async def _run_job(self, claim: ClaimRecord, key: tuple[int, int]) -> None:
         self.matched.discard(key)
+        job_ad = self.mark_running(claim, key)
+        if job_ad is None:
+            return
+        connection = claim.connection
+        await connection.send("ACTIVATE_CLAIM", {"claim_id": claim.claim_id, "job_ad": encode_ad(job_ad),
+                                                 "submit_host": self.schedd.hostname})
+        while True:
+            message = await connection.receive(timeout=None)
+            event = message.get("event")
+            if isinstance(event, dict):
+                self.on_event(claim, key, event)
+                continue
+            if not message.get("ok"):
+                self.schedd.log.write(f"the startd refused to run job {key[0]}.{key[1]} on {claim.slot_name}: "
+                                      f"{message.get('message')}")
+                self.running.pop(key, None)
+                claim.job = None
+                self._lost(key)
+                raise HTCondorException(str(message.get("message")))
+            self.on_result(claim, key, message.get("result") or {})
+            return
+
+    def mark_running(self, claim: ClaimRecord, key: tuple[int, int], remote_host: str | None = "") -> \
+            classad.ClassAd | None:
+        """Record that an idle job starts on this claim; its ad as it now is (None: not idle any more).
+
+        ``remote_host``: the job's ``RemoteHost`` (default: the claimed slot's name; None: none).
+        """
         ad = self.queue.jobs.get(key)
         if ad is None or ad.get("JobStatus") != IDLE:
-            return
+            return None
         claim.job, claim.stop, claim.final_events = key, None, []
         self.running[key] = claim
         queue = self.queue
@@ -199,7 +229,9 @@ class Shadows:
         previous_start = queue.lookup(txn, key, "JobCurrentStartDate")
         if type(previous_start) is int:
             queue.stage_set(txn, key, "JobLastStartDate", _Literal(previous_start))
-        for name, value in (("RemoteHost", claim.slot_name), ("JobCurrentStartDate", now), ("ShadowBday", now),
+        if remote_host == "":
+            remote_host = claim.slot_name
+        for name, value in (("RemoteHost", remote_host), ("JobCurrentStartDate", now), ("ShadowBday", now),
                             ("LastMatchTime", now), ("PublicClaimId", claim.claim_id.rsplit("#", 1)[0] + "#..."),
                             ("MachineAttrCpus0", claim.slot_ad.get("Cpus", 1)),
                             ("MachineAttrSlotWeight0", claim.slot_ad.eval("SlotWeight")
@@ -215,29 +247,9 @@ class Shadows:
         for name in ("NumJobMatches", "NumShadowStarts", "JobRunCount"):
             bump(name)
         self._commit(txn)
-        job_ad = queue.jobs.get(key)
-        if job_ad is None:
-            return
-        connection = claim.connection
-        await connection.send("ACTIVATE_CLAIM", {"claim_id": claim.claim_id, "job_ad": encode_ad(job_ad),
-                                                 "submit_host": self.schedd.hostname})
-        while True:
-            message = await connection.receive(timeout=None)
-            event = message.get("event")
-            if isinstance(event, dict):
-                self._on_event(claim, key, event)
-                continue
-            if not message.get("ok"):
-                self.schedd.log.write(f"the startd refused to run job {key[0]}.{key[1]} on {claim.slot_name}: "
-                                      f"{message.get('message')}")
-                self.running.pop(key, None)
-                claim.job = None
-                self._lost(key)
-                raise HTCondorException(str(message.get("message")))
-            self._on_result(claim, key, message.get("result") or {})
-            return
+        return queue.jobs.get(key)
 
-    def _on_event(self, claim: ClaimRecord, key: tuple[int, int], event: dict) -> None:
+    def on_event(self, claim: ClaimRecord, key: tuple[int, int], event: dict) -> None:
         etype = event.get("type")
         stamp = event.get("timestamp")
         fields = event.get("fields") if isinstance(event.get("fields"), dict) else {}
@@ -275,7 +287,7 @@ class Shadows:
         txn.events.append((etype, key[0], key[1], fields, stamp))
         self._commit(txn)
 
-    def _on_result(self, claim: ClaimRecord, key: tuple[int, int], result: dict) -> None:
+    def on_result(self, claim: ClaimRecord, key: tuple[int, int], result: dict) -> None:
         self.running.pop(key, None)
         claim.job = None
         queue = self.queue
@@ -398,7 +410,9 @@ class Shadows:
         first = claim.stop is None
         if first or why != "vacate":
             claim.stop = why
-        if first or fast:
+        if claim.starter is not None:
+            claim.starter.vacate(grace=0 if fast else None)
+        elif first or fast:
             self.schedd.spawn(self._send(claim, key, "DEACTIVATE_CLAIM", {"fast": fast}))
         return True
 
@@ -407,6 +421,8 @@ class Shadows:
         claim = self.running.get(key)
         if claim is None:
             return False
+        if claim.starter is not None:
+            return claim.starter.suspend() if command == "SUSPEND_CLAIM" else claim.starter.resume()
         self.schedd.spawn(self._send(claim, key, command, {}))
         return True
 
@@ -423,6 +439,9 @@ class Shadows:
         """On shutdown: end every claim (the startd kills what runs on them)."""
         for claim in list(self.claims.values()):
             claim.connection.close()
+        for claim in list(self.running.values()):
+            if claim.starter is not None:
+                claim.starter.kill()
 
 
 def _eval(expr, ad: classad.ClassAd):

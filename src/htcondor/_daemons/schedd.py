@@ -53,6 +53,7 @@ from .._job_queue import (
     user_log_path,
 )
 from .._sinful import read_address_file
+from ._local_jobs import LocalJobs
 from ._shadow import Shadows
 
 __all__ = ["Schedd"]
@@ -130,6 +131,8 @@ class Schedd(Daemon):
         self._periodic_keys: set = set()
         self.reschedule_hooks: list = [self.poke_negotiator]  # called on RESCHEDULE and after submits
         self.shadows = Shadows(self)
+        self.local_jobs = LocalJobs(self, self.shadows)
+        self.reschedule_hooks.append(self.local_jobs.start_idle)
         self._negotiator_pending = False
 
     def _interval(self, name: str, default: float) -> float:
