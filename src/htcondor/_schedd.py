@@ -252,8 +252,11 @@ class Transaction:
         self._next_proc = reply["first_proc"] + reply["num_procs"]
         return reply["first_proc"]
 
-    def _submit_iterator(self, jobs, cluster: int, ad_results=None) -> tuple[int, classad.ClassAd | None]:
+    def _submit_iterator(self, jobs, cluster: int, ad_results=None, spool: bool = False
+                         ) -> tuple[int, classad.ClassAd | None]:
         """Send the ads of a :class:`SubmitJobsIterator` made with ``procs=True``; return (count, cluster ad)."""
+        from ._spool_client import make_spool
+
         cluster_ad = None
         batch: list[dict] = []
         count = 0
@@ -261,8 +264,12 @@ class Transaction:
         for ad in jobs:
             if cluster_ad is None:
                 cluster_ad = jobs.clusterad()
+                if spool:
+                    make_spool(cluster_ad)
                 own = {"ProcId": ad["ProcId"]}
             else:
+                if spool:
+                    make_spool(ad)
                 own = encode_ad(ad)
             batch.append(own)
             if ad_results is not None:
@@ -294,7 +301,8 @@ def _make_jobs(sub, cluster: int, count: int, itemdata, use_qargs: bool, owner: 
                               submit_method=sub._submit_method if sub._submit_method >= 0 else -1)
 
 
-def submit_in_transaction(sub, txn: Transaction, count: int, itemdata, use_qargs: bool, ad_results=None):
+def submit_in_transaction(sub, txn: Transaction, count: int, itemdata, use_qargs: bool, ad_results=None,
+                          spool: bool = False):
     """Queue the jobs of a :class:`~htcondor.Submit` in ``txn``; return ``(cluster, count, cluster ad)``."""
     if not isinstance(txn, Transaction) or not txn.active:
         raise HTCondorValueError("Job queue attempt without active transaction")
@@ -303,7 +311,7 @@ def submit_in_transaction(sub, txn: Transaction, count: int, itemdata, use_qargs
     if use_qargs and sub._qargs and count and getattr(jobs._rows, "step", count) != count:
         raise HTCondorValueError("count argument supplied to queue method conflicts with count in submit "
                                  "QUEUE statement")
-    num, cluster_ad = txn._submit_iterator(jobs, cluster, ad_results)
+    num, cluster_ad = txn._submit_iterator(jobs, cluster, ad_results, spool)
     return cluster, num, cluster_ad
 
 
@@ -673,7 +681,9 @@ class Schedd:
         count:
             Jobs to make (per item of ``itemdata``); the Submit's own queue statement is not used.
         spool:
-            Hold the jobs until their input is spooled (not supported by this pool yet).
+            Hold the jobs until their input files are sent with :meth:`spool`, and keep
+            them in the queue after they complete until their output is fetched with
+            :meth:`retrieve` (for ten days at most).
         ad_results:
             Old form only: a list that receives the submitted job ads.
         itemdata:
@@ -700,11 +710,9 @@ class Schedd:
             return self.submitMany(ad, [(classad.ClassAd(), count or 1)], spool, ad_results)
         if not isinstance(description, Submit):
             raise HTCondorValueError("Not a Submit object")
-        if spool:
-            raise HTCondorIOError("spool=True is not supported by this pool's schedd yet")
-
         def run(txn: Transaction) -> SubmitResult:
-            cluster, num, cluster_ad = submit_in_transaction(description, txn, count, itemdata, use_qargs=False)
+            cluster, num, cluster_ad = submit_in_transaction(description, txn, count, itemdata, use_qargs=False,
+                                                             spool=spool)
             return SubmitResult(cluster, 0, num, cluster_ad)
         result = self._run_in_transaction(run)
         return result
@@ -721,13 +729,14 @@ class Schedd:
             pairs = iter(proc_ads)
         except TypeError:
             raise HTCondorValueError("Proc ads must be iterator of 2-tuples.") from None
-        if spool:
-            raise HTCondorIOError("spool=True is not supported by this pool's schedd yet")
-
         def run(txn: Transaction) -> int:
+            from ._spool_client import make_spool
+
             cluster = txn._new_cluster()
             base = _base_job_ad()
             base.update(cluster_ad)
+            if spool:
+                make_spool(base)
             sent_cluster = False
             for pair in pairs:
                 try:
@@ -749,6 +758,56 @@ class Schedd:
                 txn._send(cluster, base, [])
             return cluster
         return self._run_in_transaction(run)
+
+
+    def spool(self, ads) -> None:
+        """Send the input files of jobs submitted with ``spool=True``, and let them run.
+
+        Parameters
+        ----------
+        ads:
+            The jobs' ads, such as ``list(sub.jobs(clusterid=result.cluster()))``: their
+            ``Cmd``, ``In`` and ``TransferInput`` (relative to ``Iwd``) are sent.
+
+        Raises
+        ------
+        HTCondorIOError
+            When a file cannot be read, or a job is not held waiting for its input.
+
+        >>> import htcondor, tempfile
+        >>> pool = htcondor.personal.PersonalPool(local_dir=tempfile.mkdtemp()).start()  # doctest: +SKIP
+        >>> sub = htcondor.Submit({"executable": "/bin/echo", "arguments": "hi", "output": "out.txt"})
+        >>> result = pool.schedd.submit(sub, spool=True)  # doctest: +SKIP
+        >>> pool.schedd.spool(list(sub.jobs(clusterid=result.cluster())))  # doctest: +SKIP
+        """
+        from ._spool_client import spool_jobs
+
+        if isinstance(ads, classad.ClassAd):
+            ads = [ads]
+        try:
+            ads = list(ads)
+        except TypeError:
+            raise HTCondorValueError("spool() takes a list of job ClassAds") from None
+        with self._connect() as conn:
+            spool_jobs(conn, ads)
+
+    def retrieve(self, job_spec) -> None:
+        """Fetch the outputs of spooled jobs into the directories they were submitted from.
+
+        Parameters
+        ----------
+        job_spec:
+            A constraint, a job id (``"12.0"``) or a list of job ids.
+
+        Raises
+        ------
+        HTCondorIOError
+            When an output file cannot be written.
+        """
+        from ._spool_client import retrieve_jobs
+
+        with self._connect() as conn:
+            retrieve_jobs(conn, job_spec)
 
 
 def _base_job_ad() -> classad.ClassAd:

@@ -371,6 +371,7 @@ class Shadows:
         queue.stage_set(txn, key, "TerminationPending", _Literal(True))
         queue.stage_set(txn, key, "JobFinishedHookDone", _Literal(now))
         txn.events.extend(claim.final_events)
+        after["JobStatus"] = COMPLETED  # LeaveJobInQueue is asked about the completed job
         leave = after.lookup("LeaveJobInQueue") if "LeaveJobInQueue" in after else None
         if leave is None or not _true(_eval(leave, after)):
             queue.destroy(txn, key)

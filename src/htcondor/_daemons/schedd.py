@@ -53,6 +53,7 @@ from .._job_queue import (
     user_log_path,
 )
 from .._sinful import read_address_file
+from . import _spool
 from ._local_jobs import LocalJobs
 from ._shadow import Shadows
 
@@ -122,6 +123,7 @@ class Schedd(Daemon):
         self.queue = JobQueue(queue_log, fsync=bool(self.param("SCHEDD_FSYNC", True)),
                               super_users=self.super_users(), uid_domain=str(self.param("UID_DOMAIN", self.hostname)),
                               schedd_name=self.name)
+        self.spool = spool
         self.history = HistoryWriter(str(self.param("HISTORY", os.path.join(spool, "history"))))
         self.every(lambda: self.param("PERIODIC_EXPR_INTERVAL", 60), self.periodic)
         self.every(lambda: self._interval("SCHEDD_INTERVAL", 300), self.advertise)
@@ -297,6 +299,9 @@ class Schedd(Daemon):
             events.append((EV_SUBMIT, key[0], key[1], {"SubmitHost": submit_host}))
         events.extend(txn.events if from_shadow else self.shadows.defer_events(txn.events))
         self.write_events(events, txn.final_ads, now)
+        for ad in txn.final_ads:
+            if "SpooledInputFiles" in ad:
+                _spool.remove_spool(self.spool, ad.get("ClusterId"), ad.get("ProcId"))
         if txn.final_ads:
             try:
                 self.history.append_many(txn.final_ads, now)
@@ -706,6 +711,84 @@ class Schedd(Daemon):
         if key not in self.shadows.running or force:
             queue.destroy(txn, key)  # else it leaves when its shadow reports the job stopped
         txn.events.append((EV_ABORTED, key[0], key[1], {"Reason": reason or ""}))
+
+    # -- spooled jobs (see _spool) -------------------------------------------------------------------
+
+    def _spooling_job(self, request, job_id) -> tuple[tuple[int, int], classad.ClassAd]:
+        (key,) = _job_ids([job_id]) if isinstance(job_id, str) else (None,)
+        ad = self.queue.jobs.get(key) if key is not None else None
+        if ad is None:
+            raise HTCondorIOError(f"no job {job_id!r} in the queue")
+        if not self.queue.may_modify(request.user, ad):
+            raise HTCondorIOError(f"permission denied: job {job_id} belongs to {ad.get('Owner')}")
+        if ad.get("JobStatus") != HELD or ad.get("HoldReasonCode") != HOLD_SPOOLING_INPUT:
+            raise HTCondorIOError(f"job {job_id} is not waiting for its input files to be spooled")
+        return key, ad
+
+    @command("SPOOL_FILE")
+    async def spool_file(self, request) -> dict:
+        """One chunk of one input file of a job held for spooling."""
+        args = request.args
+        key, _ = self._spooling_job(request, args.get("id"))
+        written = _spool.write_chunk(_spool.spool_directory(self.spool, *key), args.get("name"), args.get("data"),
+                                     args.get("offset"))
+        return {"written": written}
+
+    @command("SPOOL_DONE")
+    async def spool_done(self, request) -> dict:
+        """The input of these jobs is spooled: make them run from the spool, and release them."""
+        ids = request.args.get("ids")
+        if not isinstance(ids, list):
+            raise HTCondorValueError("ids must be a list of job ids")
+        jobs = [self._spooling_job(request, job_id) for job_id in ids]
+        txn = self.queue.begin(request.user)
+        now = int(time.time())
+        for key, ad in jobs:
+            directory = _spool.spool_directory(self.spool, *key)
+            os.makedirs(directory, exist_ok=True)
+            _spool.rewrite_for_spool(self.queue, txn, key, ad, directory)
+            self.queue.stage_set(txn, key, "StageInStart", _Literal(now))
+            self.queue.stage_set(txn, key, "StageInFinish", _Literal(now))
+            for name in ("HoldReason", "HoldReasonCode", "HoldReasonSubCode"):
+                self.queue.stage_delete(txn, key, name)
+            self.queue.set_status(txn, key, IDLE, now)
+        if jobs:
+            self.commit(txn)
+            self.reschedule()
+        return {"released": len(jobs)}
+
+    @command("RETRIEVE_FILES")
+    async def retrieve_files(self, request) -> dict:
+        """Send the outputs of spooled jobs, chunk by chunk, each as a message; the reply counts them."""
+        args = request.args
+        if "ids" in args:
+            keys = [k for k in _job_ids(args["ids"])]
+            ads = [(k, self.queue.jobs[k]) for k in keys if k in self.queue.jobs]
+        else:
+            tree = _parse_constraint(args.get("constraint", "true"))
+            ads = [(k, ad) for k, ad in list(self.queue.jobs.items()) if tree is None or is_true(tree, ad)]
+        ads = [(k, ad) for k, ad in ads if "SpooledInputFiles" in ad and self.queue.may_modify(request.user, ad)]
+        connection = request.connection
+        files = 0
+        now = int(time.time())
+        for key, ad in ads:
+            iwd = ad.get("SUBMIT_Iwd")
+            for name, target in _spool.output_files(ad):
+                offset = 0
+                for chunk in _spool.read_chunks(os.path.join(str(ad.get("Iwd")), name)):
+                    await connection.send({"file": {"id": f"{key[0]}.{key[1]}", "iwd": iwd, "name": target,
+                                                    "offset": offset, "data": chunk}})
+                    offset += len(chunk) * 3 // 4 - chunk.count("=")
+                files += 1
+        if ads:
+            txn = self.queue.begin("condor")
+            for key, _ad in ads:
+                if key in self.queue.jobs:
+                    self.queue.stage_set(txn, key, "StageOutStart", _Literal(now))
+                    self.queue.stage_set(txn, key, "StageOutFinish", _Literal(int(time.time())))
+            if not txn.empty():
+                self.commit(txn)
+        return {"end": True, "jobs": len(ads), "files": files}
 
     # -- periodic policy -----------------------------------------------------------------------------
 
