@@ -496,6 +496,140 @@ class Schedd:
                 conn.close()
         return generate()
 
+    # -- user records ---------------------------------------------------------------------------------
+
+    def query_users(self, constraint="true", projection: list | None = None, limit: int = -1) -> list:
+        """The schedd's user records (``User``, ``Owner``, ``Enabled``, ``NumIdle``, ``NumRunning``...).
+
+        A record is made when a user first submits.
+
+        Raises
+        ------
+        classad.ClassAdParseError
+            For a constraint that is not an expression.
+
+        >>> import htcondor, tempfile
+        >>> with htcondor.personal.PersonalPool(local_dir=tempfile.mkdtemp()) as pool:  # doctest: +SKIP
+        ...     pool.schedd.submit(htcondor.Submit({"executable": "/bin/true", "hold": "true"}))
+        ...     [ad["Enabled"] for ad in pool.schedd.query_users()]
+        [1]
+        """
+        from ._schedd_users import query_users
+
+        text, _ = _constraint_text(constraint, classad.ClassAdParseError, "Parse error in constraint.")
+        with self._connect() as conn:
+            return query_users(conn, text, projection or [], limit)
+
+    def enable_users(self, users: list, add: bool = False) -> classad.ClassAd:
+        """Enable user records (with ``add``, make the missing ones); the result ad (``NumAds``, ``Result``).
+
+        ``Result`` is 2 (and nothing changes) when a user has no record and ``add`` is false.
+
+        Raises
+        ------
+        HTCondorValueError
+            For users that are neither names nor ads with a ``User``.
+        HTCondorIOError
+            When the caller may not manage users (only administrators may).
+        """
+        from ._schedd_users import act_on_users, user_names
+
+        with self._connect() as conn:
+            return act_on_users(conn, "ENABLE_USERS", {"users": user_names(users), "add": bool(add)})
+
+    def disable_users(self, users: list, reason: str | None = None) -> classad.ClassAd:
+        """Disable user records: those users cannot submit, their queued jobs go on; the result ad."""
+        from ._schedd_users import act_on_users, user_names
+
+        with self._connect() as conn:
+            return act_on_users(conn, "DISABLE_USERS", {"users": user_names(users), "reason": reason})
+
+    def enable_users_matching(self, constraint) -> classad.ClassAd:
+        """Enable the user records matching a constraint; the result ad."""
+        from ._schedd_users import act_on_users
+
+        text, _ = _constraint_text(constraint, classad.ClassAdParseError, "Parse error in constraint.")
+        with self._connect() as conn:
+            return act_on_users(conn, "ENABLE_USERS", {"constraint": text or "true"})
+
+    def disable_users_matching(self, constraint, reason: str | None = None) -> classad.ClassAd:
+        """Disable the user records matching a constraint; the result ad."""
+        from ._schedd_users import act_on_users
+
+        text, _ = _constraint_text(constraint, classad.ClassAdParseError, "Parse error in constraint.")
+        with self._connect() as conn:
+            return act_on_users(conn, "DISABLE_USERS", {"constraint": text or "true", "reason": reason})
+
+    # -- what the official module does not do either, and what this pool cannot -------------------------
+
+    def edit_multiple(self, edits, flags: int = 0):
+        """Several edits in one transaction: not implemented by the official module 24.0 either.
+
+        Raises
+        ------
+        HTCondorValueError
+            When ``edits`` is not a list.
+        NotImplementedError
+            Always otherwise, as the official module does; use :meth:`transaction` and :meth:`edit`.
+        """
+        if not isinstance(edits, list):
+            raise HTCondorValueError("invalid edit list")
+        raise NotImplementedError("edit_multiple is not implemented at this time.")
+
+    def insert_jobs(self, ads):
+        """Insert complete job ads: not implemented by the official module 24.0 either.
+
+        Raises
+        ------
+        NotImplementedError
+            Always, as the official module does; use :meth:`submit` or :meth:`submitMany`.
+        """
+        raise NotImplementedError("insertRaw not yet written")
+
+    def refreshGSIProxy(self, cluster: int, proc: int, proxy_filename: str, lifetime: int = -1) -> int:
+        """Replace a job's GSI proxy: refused, this pool has no GSI (HTCondor 24 no longer supports it).
+
+        Raises
+        ------
+        HTCondorIOError
+            Always.
+        """
+        raise HTCondorIOError(f"Failed to refresh the GSI proxy of job {cluster}.{proc}: this pool does not "
+                              "support GSI credentials (see 'Differences from HTCondor')")
+
+    def export_jobs(self, job_spec, export_dir: str, new_spool_dir: str) -> classad.ClassAd:
+        """Put jobs into the externally managed state: refused by this pool's schedd (see the differences page).
+
+        Raises
+        ------
+        HTCondorIOError
+            Always.
+        """
+        raise HTCondorIOError("Failed to export jobs: this pool's schedd does not export jobs to external "
+                              "management (see 'Differences from HTCondor')")
+
+    def import_exported_job_results(self, import_dir: str) -> classad.ClassAd:
+        """Import the results of exported jobs: refused, as :meth:`export_jobs` is.
+
+        Raises
+        ------
+        HTCondorIOError
+            Always.
+        """
+        raise HTCondorIOError("Failed to import exported job results: this pool's schedd does not export jobs "
+                              "(see 'Differences from HTCondor')")
+
+    def unexport_jobs(self, job_spec) -> classad.ClassAd:
+        """Take exported jobs back: refused, as :meth:`export_jobs` is.
+
+        Raises
+        ------
+        HTCondorIOError
+            Always.
+        """
+        raise HTCondorIOError("Failed to unexport jobs: this pool's schedd does not export jobs "
+                              "(see 'Differences from HTCondor')")
+
     # -- actions and edits ------------------------------------------------------------------------------
 
     def act(self, action: JobAction, job_spec, reason=_REASON_OMITTED) -> classad.ClassAd:

@@ -56,6 +56,7 @@ from .._sinful import read_address_file
 from . import _spool
 from ._local_jobs import LocalJobs
 from ._shadow import Shadows
+from ._user_records import UserRecords
 
 __all__ = ["Schedd"]
 
@@ -124,6 +125,7 @@ class Schedd(Daemon):
                               super_users=self.super_users(), uid_domain=str(self.param("UID_DOMAIN", self.hostname)),
                               schedd_name=self.name)
         self.spool = spool
+        self.users = UserRecords(os.path.join(spool, "user_records.json"), str(self.param("UID_DOMAIN", self.hostname)))
         self.history = HistoryWriter(str(self.param("HISTORY", os.path.join(spool, "history"))))
         self.every(lambda: self.param("PERIODIC_EXPR_INTERVAL", 60), self.periodic)
         self.every(lambda: self._interval("SCHEDD_INTERVAL", 300), self.advertise)
@@ -191,7 +193,9 @@ class Schedd(Daemon):
 
     @command("NEW_CLUSTER")
     async def new_cluster(self, request) -> dict:
-        return {"cluster": self.queue.new_cluster(self._txn(request))}
+        txn = self._txn(request)
+        self.users.check_may_submit(request.user)
+        return {"cluster": self.queue.new_cluster(txn)}
 
     @command("SUBMIT_PROCS")
     async def submit_procs(self, request) -> dict:
@@ -291,6 +295,8 @@ class Schedd(Daemon):
         """
         new_jobs = list(txn.procs)
         self.queue.commit(txn)
+        if new_jobs:
+            self.users.ensure(txn.user)
         self.stop_changed_jobs(txn)
         now = time.time()
         events = []
@@ -789,6 +795,66 @@ class Schedd(Daemon):
             if not txn.empty():
                 self.commit(txn)
         return {"end": True, "jobs": len(ads), "files": files}
+
+    # -- user records (see _user_records) ------------------------------------------------------------
+
+    def _check_admin(self, request) -> None:
+        # managing user records takes HTCondor's ADMINISTRATOR level: here a queue super user,
+        # or the user the schedd runs as (the owner of a personal pool)
+        if not (self.queue.is_super_user(request.user) or request.user == self.daemon_user):
+            raise HTCondorIOError("Permission denied: only an administrator may change user records")
+
+    @property
+    def daemon_user(self) -> str:
+        import getpass
+
+        return getpass.getuser()
+
+    def _named_users(self, args) -> list[str]:
+        if "constraint" in args:
+            tree = _parse_constraint(args.get("constraint"))
+            return [user for user in self.users.records
+                    if tree is None or is_true(tree, self.users.ad(user, ()))]
+        users = args.get("users")
+        if not isinstance(users, list) or not all(isinstance(u, str) and u for u in users):
+            raise HTCondorValueError("users must be a list of user names")
+        return users
+
+    @command("QUERY_USER_ADS")
+    async def query_user_ads(self, request) -> AsyncIterator:
+        args = request.args
+        tree = _parse_constraint(args.get("constraint", "true"))
+        projection = _projection(args.get("projection"))
+        limit = args.get("limit", -1)
+        if type(limit) is not int:
+            raise HTCondorValueError("limit must be an integer")
+        jobs = list(self.queue.jobs.values())
+
+        async def ads():
+            sent = 0
+            for user in sorted(self.users.records):
+                if 0 <= limit <= sent:
+                    break
+                ad = self.users.ad(user, jobs)
+                if tree is None or is_true(tree, ad):
+                    sent += 1
+                    yield encode_ad(ad, projection)
+        return ads()
+
+    @command("ENABLE_USERS")
+    async def enable_users(self, request) -> dict:
+        self._check_admin(request)
+        count, result = self.users.enable(self._named_users(request.args), bool(request.args.get("add")))
+        return {"NumAds": count, "Result": result, **({"ErrorString": "No such user"} if result == 2 else {})}
+
+    @command("DISABLE_USERS")
+    async def disable_users(self, request) -> dict:
+        self._check_admin(request)
+        reason = request.args.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise HTCondorValueError("reason must be a string")
+        count, result = self.users.disable(self._named_users(request.args), reason)
+        return {"NumAds": count, "Result": result, **({"ErrorString": "No such user"} if result == 2 else {})}
 
     # -- periodic policy -----------------------------------------------------------------------------
 
