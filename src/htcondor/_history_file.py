@@ -30,7 +30,7 @@ from collections.abc import Iterator
 import classad
 from classad._unparse import unparse_record
 
-__all__ = ["HistoryWriter", "read_history", "history_records"]
+__all__ = ["HistoryWriter", "read_history", "history_records", "append_epoch"]
 
 _BANNER = "*** "
 _CHUNK = 1 << 16
@@ -92,6 +92,36 @@ class HistoryWriter:
                 written += os.write(fd, data[written:])
         finally:
             os.close(fd)
+
+
+def append_epoch(path: str | os.PathLike, ad: classad.ClassAd, now: float | None = None) -> None:
+    """Append one run ("epoch") of a job to ``$(JOB_EPOCH_HISTORY)``, as HTCondor's shadow records it.
+
+    The record is the job ad as the run left it, ``JobEpochWriteDate``, and the banner
+    ``*** EPOCH ClusterId=1 ProcId=0 RunInstanceId=0 Owner="alice" CurrentTime=...``, where
+    ``RunInstanceId`` counts the job's runs from 0.
+
+    :raises OSError: the file cannot be opened or written.
+    """
+    now = int(time.time() if now is None else now)
+    body = unparse_record(ad._attrs, "old")
+    if body and not body.endswith("\n"):
+        body += "\n"
+    owner = ad.get("Owner")
+    banner = (f"*** EPOCH ClusterId={_int_attr(ad, 'ClusterId', -1)} ProcId={_int_attr(ad, 'ProcId', -1)} "
+              f"RunInstanceId={max(_int_attr(ad, 'NumShadowStarts', 1) - 1, 0)} "
+              f"Owner=\"{owner if isinstance(owner, str) else '?'}\" CurrentTime={now}\n")
+    data = (body + f"JobEpochWriteDate = {now}\n" + banner).encode("utf-8", "surrogateescape")
+    directory = os.path.dirname(os.fspath(path))
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        written = os.write(fd, data)
+        while written < len(data):
+            written += os.write(fd, data[written:])
+    finally:
+        os.close(fd)
 
 
 def history_records(path: str | os.PathLike) -> Iterator[str]:

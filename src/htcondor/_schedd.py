@@ -480,13 +480,16 @@ class Schedd:
         classad.ClassAdParseError
             For a constraint that is not an expression.
         """
+        return self._history_query(constraint, projection, match, since, {})
+
+    def _history_query(self, constraint, projection, match, since, extra: dict) -> Iterator[classad.ClassAd]:
         text, _ = _constraint_text(constraint, classad.ClassAdParseError, "Parse error in constraint.")
         if since is not None and not isinstance(since, (int, str, classad.ExprTree)) or isinstance(since, bool):
             raise HTCondorValueError("invalid since argument")
         if isinstance(since, classad.ExprTree):
             since = repr(since)
         args = {"constraint": text or "true", "projection": list(projection or []), "match": int(match),
-                "since": since}
+                "since": since, **extra}
         conn = self._connect()
 
         def generate():
@@ -629,6 +632,23 @@ class Schedd:
         """
         raise HTCondorIOError("Failed to unexport jobs: this pool's schedd does not export jobs "
                               "(see 'Differences from HTCondor')")
+
+    def jobEpochHistory(self, constraint, projection: list, match: int = -1, since=None, ad_type=None
+                        ) -> Iterator[classad.ClassAd]:
+        """The ads of each run ("epoch") of jobs, newest first, as the job ad stood when that run ended.
+
+        Parameters are those of :meth:`history`; ``ad_type`` picks a kind of record
+        (``"EPOCH"``, the only kind this schedd writes). Every record carries
+        ``JobEpochWriteDate``, and its run number counts from 0 in ``NumShadowStarts - 1``.
+
+        Raises
+        ------
+        classad.ClassAdParseError
+            For a constraint that is not an expression.
+        """
+        if ad_type is not None and not isinstance(ad_type, str):
+            raise HTCondorValueError("ad_type must be a string")
+        return self._history_query(constraint, projection, match, since, {"epochs": True, "ad_type": ad_type})
 
     # -- actions and edits ------------------------------------------------------------------------------
 

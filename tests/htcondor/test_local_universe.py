@@ -71,3 +71,15 @@ def test_a_running_local_job_can_be_held_and_removed(pool, tmp_path):
     assert ad["JobStatus"] == 3
     types = [e.type for e in htcondor.JobEventLog(str(log)).events(stop_after=0)]
     assert types[-2:] == [ET.JOB_HELD, ET.JOB_ABORTED]
+
+
+def test_each_run_of_a_job_is_in_the_epoch_history(pool, tmp_path):
+    # max_retries makes three runs of one job: three EPOCH records, newest first
+    cluster = pool.schedd.submit(htcondor.Submit({
+        "universe": "local", "executable": "/bin/sh", "arguments": '"-c \'exit 1\'"', "max_retries": "2"})).cluster()
+    wait(lambda: list(pool.schedd.history(f"ClusterId == {cluster}", ["JobStatus"], match=1)), "the job to finish")
+    epochs = list(pool.schedd.jobEpochHistory(f"ClusterId == {cluster}", ["NumShadowStarts", "JobEpochWriteDate"]))
+    assert [ad["NumShadowStarts"] for ad in epochs] == [3, 2, 1]
+    assert all(ad["JobEpochWriteDate"] > 0 for ad in epochs)
+    assert len(list(pool.schedd.jobEpochHistory(f"ClusterId == {cluster}", [], match=1))) == 1
+    assert list(pool.schedd.jobEpochHistory(f"ClusterId == {cluster}", [], ad_type="INPUT")) == []

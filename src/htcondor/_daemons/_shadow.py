@@ -37,6 +37,7 @@ from .._adcodec import decode_ad, encode_ad
 from .._async_client import AsyncDaemonConnection
 from .._daemon_core import call_daemon
 from .._errors import HTCondorException
+from .._history_file import append_epoch
 from .._job_queue import COMPLETED, HELD, IDLE, REMOVED, RUNNING, SUSPENDED
 
 __all__ = ["Shadows", "ClaimRecord"]
@@ -329,7 +330,23 @@ class Shadows:
             queue.set_status(txn, key, IDLE, now)
             txn.events.extend(claim.final_events)
         txn.events.extend(self.deferred.pop(key, ()))
+        self._record_epoch(txn, key, updates)
         self._commit(txn)
+
+    def _record_epoch(self, txn, key: tuple[int, int], updates: classad.ClassAd) -> None:
+        """Append this run of the job to the epoch history (``Schedd.jobEpochHistory``)."""
+        path = self.schedd.epoch_history_path
+        if not path:
+            return
+        job = self.queue.jobs.get(key)  # as the run found it: the transaction is not applied yet
+        if job is None:
+            return
+        ad = classad.ClassAd(job)
+        ad.update(updates)
+        try:
+            append_epoch(path, ad)
+        except OSError as e:
+            self.schedd.log.write(f"ERROR: cannot write the epoch history {path}: {e}")
 
     def _exited(self, txn, key, ad: classad.ClassAd, updates: classad.ClassAd, claim: ClaimRecord, now: int) -> None:
         """Apply the job's exit policy, HTCondor's order: OnExitHold, then OnExitRemove."""

@@ -125,6 +125,7 @@ class Schedd(Daemon):
                               super_users=self.super_users(), uid_domain=str(self.param("UID_DOMAIN", self.hostname)),
                               schedd_name=self.name)
         self.spool = spool
+        self.epoch_history_path = str(self.param("JOB_EPOCH_HISTORY", os.path.join(spool, "epoch_history")) or "")
         self.users = UserRecords(os.path.join(spool, "user_records.json"), str(self.param("UID_DOMAIN", self.hostname)))
         self.history = HistoryWriter(str(self.param("HISTORY", os.path.join(spool, "history"))))
         self.every(lambda: self.param("PERIODIC_EXPR_INTERVAL", 60), self.periodic)
@@ -564,11 +565,18 @@ class Schedd(Daemon):
                 since_tree = _parse_constraint(since)
         elif since is not None:
             raise HTCondorValueError("invalid since argument")
-        return self._history(tree, projection, match, since_id, since_tree)
+        path = self.history.path
+        if args.get("epochs"):
+            # the epoch history holds EPOCH records only: another ad type finds nothing
+            ad_type = args.get("ad_type")
+            if ad_type is not None and not isinstance(ad_type, str):
+                raise HTCondorValueError("ad_type must be a string")
+            path = self.epoch_history_path if not ad_type or ad_type.upper() == "EPOCH" else ""
+        return self._history(tree, projection, match, since_id, since_tree, path)
 
-    async def _history(self, tree, projection, match, since_id, since_tree) -> AsyncIterator:
+    async def _history(self, tree, projection, match, since_id, since_tree, path: str) -> AsyncIterator:
         sent = 0
-        for ad in read_history(self.history.path):
+        for ad in read_history(path) if path else ():
             if since_id is not None:
                 cluster, proc = since_id
                 if ad.get("ClusterId") == cluster and (proc is None or ad.get("ProcId") == proc):
