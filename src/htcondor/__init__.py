@@ -2,9 +2,10 @@
 
 It provides the parts that work without a pool -- the configuration
 (``param``, ``reload_config``, ``set_subsystem``), the submit language
-(``Submit``) and job event logs (``JobEventLog``) -- and the first parts of
-the pool: personal pools (:mod:`htcondor.personal`) and the collector's
-client (``Collector``).  Each part is checked against the official module.
+(``Submit``) and job event logs (``JobEventLog``) -- and the clients of a
+pool's daemons (``Collector``, ``Schedd``...), with a pool of its own to
+talk to: personal pools (:mod:`htcondor.personal`), whose daemons run jobs
+as local processes.  Each part is checked against the official module.
 
 Importing it reads the HTCondor configuration, as the official module does.
 In the official bindings the import also switches the ``classad`` module to
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import classad  # noqa: F401  (HTCondor's ClassAd semantics; always on here)
 
+from ._claim import Claim
 from ._collector import Collector
 from ._config import Configuration as _Configuration
 from ._enums import (
@@ -45,10 +47,13 @@ from ._errors import (
 from ._event import JobEvent
 from ._event_types import FileTransferEventType, JobEventType
 from ._eventlog_reader import JobEventLog
+from ._negotiator_client import Negotiator
 from ._param import _Param
 from ._param import reload_config as _reload_config
 from ._param import set_subsystem as _set_subsystem
 from ._schedd import EditResult, Schedd, SubmitResult, Transaction
+from ._schedd_negotiate import ResourceRequestIterator, ScheddNegotiate
+from ._startd_client import Startd
 from ._submit import QueueItemsIterator, Submit, SubmitJobsIterator
 
 __all__ = [
@@ -58,6 +63,7 @@ __all__ = [
     "QueryOpts", "QueueItemsIterator", "Submit", "SubmitJobsIterator", "SubsystemType", "TransactionFlags",
     "VacateTypes", "param", "reload_config", "set_subsystem", "Schedd", "SubmitResult", "Transaction",
     "EditResult",
+    "Negotiator", "Startd", "Claim", "ScheddNegotiate", "ResourceRequestIterator",
 ]
 
 __version__ = "0.1.0"
