@@ -46,7 +46,7 @@ from typing import Any
 
 import classad
 
-__all__ = ["Accountant", "ROOT_GROUP"]
+__all__ = ["Accountant", "ROOT_GROUP", "submitter_of"]
 
 #: Name of the root accounting group (the group of every user when no groups are configured).
 ROOT_GROUP = "<none>"
@@ -188,6 +188,39 @@ class Accountant:
     def delete_user(self, name: str) -> None:
         """Forget the user's record."""
         self.customers.pop(name, None)
+
+    def reset_all_usage(self, now: float | None = None) -> None:
+        """Zero every record's accumulated usage (``condor_userprio -allusers -resetusage``).
+
+        >>> a = Accountant(now=0)
+        >>> a.set_accumulated_usage("u@x", 50.0)
+        >>> a.reset_all_usage(now=10); a.accumulated_usage("u@x")
+        0.0
+        """
+        for name in list(self.customers):
+            self.reset_usage(name, now)
+
+    def set_accumulated_usage(self, name: str, usage: float) -> None:
+        """Set the user's accumulated usage (``condor_userprio -setaccum``), weighted and unweighted."""
+        rec = self._record(name)
+        rec["AccumulatedUsage"] = float(usage)
+        rec["WeightedAccumulatedUsage"] = float(usage)
+
+    def set_begin_usage(self, name: str, when: int) -> None:
+        """Set the time the user began using the pool (``condor_userprio -setbegin``)."""
+        self._record(name)["BeginUsageTime"] = int(when)
+
+    def set_last_usage(self, name: str, when: int) -> None:
+        """Set the time the user last used the pool (``condor_userprio -setlast``)."""
+        self._record(name)["LastUsageTime"] = int(when)
+
+    def set_ceiling(self, name: str, ceiling: float) -> None:
+        """Set the most slot weight the user may hold at once (-1: no ceiling; ``condor_userprio -setceil``)."""
+        self._record(name)["Ceiling"] = float(ceiling)
+
+    def ceiling(self, name: str) -> float:
+        """The user's ceiling: the most slot weight it may hold (-1 for none)."""
+        return float(self.customers.get(name, {}).get("Ceiling", -1))
 
     # -- matches -----------------------------------------------------------------------------
 
@@ -332,7 +365,8 @@ class Accountant:
             ad["WeightedAccumulatedUsage"] = float(rec.get("WeightedAccumulatedUsage", 0.0))
             ad["BeginUsageTime"] = int(rec.get("BeginUsageTime", 0))
             ad["LastUsageTime"] = int(rec.get("LastUsageTime", 0))
-            ad["Ceiling"] = -1
+            ceiling = rec.get("Ceiling", -1)
+            ad["Ceiling"] = int(ceiling) if float(ceiling).is_integer() else float(ceiling)
             ad["Floor"] = 0
             ad["IsAccountingGroup"] = name == ROOT_GROUP
             ad["AccountingGroup"] = ROOT_GROUP
@@ -381,6 +415,27 @@ class Accountant:
         acct.customers = copy.deepcopy(data.get("customers", {}))
         acct.resources = copy.deepcopy(data.get("resources", {}))
         return acct
+
+
+def submitter_of(job: classad.ClassAd, default: str) -> str:
+    """The name a job is negotiated under: ``AccountingGroup@domain`` if it has a group, else *default*.
+
+    :param job: the job ad.
+    :param default: its user's submitter name (``user@uid.domain``), whose domain a group takes.
+    :returns: the submitter name.
+
+    >>> submitter_of(classad.ClassAd({"AccountingGroup": "physics.alice"}), "alice@example.org")
+    'physics.alice@example.org'
+    >>> submitter_of(classad.ClassAd(), "alice@example.org")
+    'alice@example.org'
+    """
+    group = job.get("AccountingGroup")
+    if not isinstance(group, str) or not group:
+        return default
+    if "@" in group:
+        return group
+    domain = default.partition("@")[2]
+    return f"{group}@{domain}" if domain else group
 
 
 def _claimant(ad: classad.ClassAd) -> str | None:

@@ -38,8 +38,9 @@ and returns the matches to hand out.  It follows HTCondor's negotiator:
 
 Not modelled: preemption (claimed slots are never offered; HTCondor's default
 ``PREEMPTION_REQUIREMENTS = False`` forbids priority preemption anyway),
-accounting groups and quotas, concurrency limits, ceilings and floors,
-flocking, and the time limits per submitter and cycle.
+accounting groups and quotas, concurrency limits, floors, flocking, and
+the time limits per submitter and cycle.  A submitter's ceiling
+(``Negotiator.setCeiling``) caps the slot weight it may hold.
 
 >>> import classad
 >>> from htcondor._accountant import Accountant
@@ -477,9 +478,12 @@ def negotiate(jobs: Mapping[str, Iterable[classad.ClassAd]] | Iterable[classad.C
 
         def limit_of(name: str) -> tuple[float, float]:
             share = max_prio / (eups[name] * normal)
+            used = accountant.weighted_resources_used(name)
+            ceiling = accountant.ceiling(name)  # condor_userprio -setceil: a hard cap, -1 for none
+            cap = max(ceiling - used, 0.0) if ceiling >= 0 else float("inf")
             if config.ignore_user_priorities:
-                return share, float("inf")
-            return share, max(share * pool_weight - accountant.weighted_resources_used(name), 0.0)
+                return share, cap
+            return share, min(max(share * pool_weight - used, 0.0), cap)
 
         pie_left = 0.0
         starvation = {}

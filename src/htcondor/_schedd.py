@@ -499,6 +499,16 @@ class Schedd:
                 conn.close()
         return generate()
 
+    def negotiate(self, owner: str, ad=None):
+        """Negotiate for one submitter by hand: a :class:`ScheddNegotiate` (deprecated since HTCondor 8.9.8).
+
+        See :mod:`htcondor._schedd_negotiate`: iterate the resource requests, and
+        ``sendClaim`` a slot's claim id for one of them.
+        """
+        from ._schedd_negotiate import negotiate
+
+        return negotiate(self, owner, ad)
+
     # -- user records ---------------------------------------------------------------------------------
 
     def query_users(self, constraint="true", projection: list | None = None, limit: int = -1) -> list:

@@ -173,6 +173,8 @@ class Slot:
     connection: Any = None  # the claiming schedd's connection
     starter: Any = None
     last_activity: float = field(default_factory=time.time)
+    #: A computing-on-demand claim (``Claim.requestCOD``): lease, expiry, its running job; None otherwise.
+    cod: dict[str, Any] | None = None
 
     def set_state(self, state: str, activity: str) -> None:
         now = int(time.time())
@@ -229,7 +231,8 @@ class Slot:
             ad["ChildDSlotId"] = [c.dslot_id for c in self.children]
             ad["ChildRemoteOwner"] = [c.claim.get("RemoteOwner", "") for c in self.children]
             ad["ChildRemoteUser"] = [c.claim.get("RemoteUser", "") for c in self.children]
-            ad["ChildAccountingGroup"] = [c.claim.get("RemoteUser", "") for c in self.children]
+            ad["ChildAccountingGroup"] = [c.claim.get("AccountingGroup", c.claim.get("RemoteUser", ""))
+                                          for c in self.children]
             ad["ChildCurrentRank"] = [0.0 for _ in self.children]
             ad["ChildRetirementTimeRemaining"] = [0 for _ in self.children]
             for res in RESOURCES:

@@ -33,6 +33,7 @@ from typing import Any
 import classad
 from classad._nodes import Literal as _Literal
 
+from .._accountant import submitter_of
 from .._adcodec import decode_ad, encode_ad
 from .._async_client import AsyncDaemonConnection
 from .._daemon_core import call_daemon
@@ -83,6 +84,7 @@ class Shadows:
         self.claims: dict[str, ClaimRecord] = {}
         self.running: dict[tuple[int, int], ClaimRecord] = {}
         self.matched: set[tuple[int, int]] = set()
+        self.closing = False
         self.deferred: dict[tuple[int, int], list] = {}  # events of jobs being stopped, see defer_events
 
     def busy(self, key: tuple[int, int]) -> bool:
@@ -156,6 +158,9 @@ class Shadows:
             if ad.get("JobStatus") != IDLE or self.busy(key) or ad.get("Owner") != claim.owner:
                 continue
             if ad.get("JobUniverse", 5) in (7, 12):
+                continue
+            # a claim is the submitter's (its accounting group's): another group's job waits its turn
+            if claim.submitter and submitter_of(ad, _user_of(ad, self.queue.uid_domain)) != claim.submitter:
                 continue
             if ad.symmetricMatch(claim.slot_ad):
                 return key
@@ -395,6 +400,8 @@ class Shadows:
 
     def _lost(self, key: tuple[int, int]) -> None:
         """The claim broke while the job ran: back to Idle (a held or removed job stays so)."""
+        if self.closing:
+            return  # the schedd is stopping: its next start requeues the job (Schedd.requeue_orphans)
         ad = self.queue.jobs.get(key)
         deferred = self.deferred.pop(key, [])
         if ad is None:
@@ -455,11 +462,17 @@ class Shadows:
 
     async def release_all(self) -> None:
         """On shutdown: end every claim (the startd kills what runs on them)."""
+        self.closing = True
         for claim in list(self.claims.values()):
             claim.connection.close()
         for claim in list(self.running.values()):
             if claim.starter is not None:
                 claim.starter.kill()
+
+
+def _user_of(ad: classad.ClassAd, uid_domain: str) -> str:
+    user = ad.get("User")
+    return user if isinstance(user, str) and user else f"{ad.get('Owner')}@{uid_domain}"
 
 
 def _eval(expr, ad: classad.ClassAd):

@@ -17,9 +17,19 @@ cycle), it runs one cycle:
    and the resources to carve.  The schedd claims the slots before it
    answers, so the next cycle sees them taken.
 
+A job with an ``AccountingGroup`` is negotiated as the submitter
+``group.user@uid.domain`` (HTCondor's name for it), whatever name its
+schedd filed it under.
+
 The accountant's state (usage and priorities per user) is kept in
 ``$(SPOOL)/Accountantnew.log`` across restarts and published as
 ``Accounting`` ads; the negotiator's own ad goes to the collector too.
+``condor_userprio``'s commands (:class:`htcondor.Negotiator`) read and change
+it: ``GET_PRIORITY`` (and ``GET_PRIORITY_ROLLUP``), ``GET_RESLIST``,
+``SET_PRIORITY``, ``SET_PRIORITYFACTOR``, ``SET_ACCUMUSAGE``,
+``SET_BEGINTIME``, ``SET_LASTTIME``, ``SET_CEILING``, ``RESET_USAGE``,
+``RESET_ALL_USAGE`` and ``DELETE_USER``, each with ``user`` and ``value``
+arguments; a change is saved at once and counts from the next cycle.
 """
 
 from __future__ import annotations
@@ -31,15 +41,23 @@ import time
 
 import classad
 
-from .._accountant import Accountant
+from .._accountant import Accountant, submitter_of
 from .._adcodec import decode_ad, encode_ad
 from .._async_client import query_daemon
 from .._autocluster import significant_attributes
 from .._daemon_core import Daemon, call_daemon, command, daemon_main
+from .._errors import HTCondorValueError
 from .._matchmaker import MatchmakerConfig, negotiate
 from .._sinful import read_address_file
 
-__all__ = ["Negotiator"]
+__all__ = ["Negotiator", "PRIORITY_ATTRIBUTES"]
+
+#: The attributes of the ads ``GET_PRIORITY`` answers with (those the official client keeps).
+PRIORITY_ATTRIBUTES = ("Name", "Priority", "ResourcesUsed", "Requested", "WeightedResourcesUsed", "PriorityFactor",
+                       "BeginUsageTime", "LastUsageTime", "WeightedAccumulatedUsage", "AccountingGroup",
+                       "IsAccountingGroup", "AccumulatedUsage", "Ceiling", "EffectiveQuota", "ConfigQuota",
+                       "SubtreeQuota", "GroupSortKey", "SurplusPolicy", "HierWeightedResourcesUsed",
+                       "SubmitterShare", "SubmitterLimit")
 
 
 class Negotiator(Daemon):
@@ -96,6 +114,117 @@ class Negotiator(Daemon):
         self.spawn(self.advertise())
         self.spawn(self._wake_loop())
 
+    # -- the accountant's administration (condor_userprio; htcondor.Negotiator) --------------------
+
+    @staticmethod
+    def _user(args: dict) -> str:
+        user = args.get("user")
+        if not isinstance(user, str) or "@" not in user:
+            raise HTCondorValueError("You must specify the full name of the submittor you wish (user@uid.domain)")
+        return user
+
+    @staticmethod
+    def _value(args: dict, kind: type) -> float:
+        value = args.get("value")
+        if type(value) not in (int, float) or (kind is int and float(value) != int(value)):
+            raise HTCondorValueError(f"value must be {'an integer' if kind is int else 'a number'}")
+        return kind(value)
+
+    def _changed(self, what: str, request) -> dict:
+        self.log.write(f"{what} (by {request.user or 'unknown'})")
+        self._save_accountant()
+        self.spawn(self.advertise())
+        return {}
+
+    @command("GET_PRIORITY")
+    async def get_priority(self, request) -> dict:
+        """Every accountant record as an ad (``condor_userprio -all``); rollup changes nothing without groups."""
+        self.accountant.update_priorities()
+        ads = self.accountant.accounting_ads(self.name)
+        return {"ads": [encode_ad(ad, [a.lower() for a in PRIORITY_ATTRIBUTES]) for ad in ads]}
+
+    @command("GET_PRIORITY_ROLLUP")
+    async def get_priority_rollup(self, request) -> dict:
+        return await self.get_priority(request)
+
+    @command("GET_RESLIST")
+    async def get_reslist(self, request) -> dict:
+        """The slots a user holds, with the time each match began."""
+        user = self._user(request.args)
+        held = sorted((name, rec) for name, rec in self.accountant.resources.items() if rec["RemoteUser"] == user)
+        return {"ads": [{"Name": name, "StartTime": int(rec["StartTime"])} for name, rec in held]}
+
+    @command("SET_PRIORITY")
+    async def set_priority(self, request) -> dict:
+        user, value = self._user(request.args), self._value(request.args, float)
+        if value < 0:
+            raise HTCondorValueError("User priority must be non-negative")
+        self.accountant.set_priority(user, value)
+        return self._changed(f"priority of {user} set to {value}", request)
+
+    @command("SET_PRIORITYFACTOR")
+    async def set_priority_factor(self, request) -> dict:
+        user, value = self._user(request.args), self._value(request.args, float)
+        if value < 1:
+            raise HTCondorValueError("Priority factors must be >= 1")
+        self.accountant.set_priority_factor(user, value)
+        return self._changed(f"priority factor of {user} set to {value}", request)
+
+    @command("SET_ACCUMUSAGE")
+    async def set_accumulated_usage(self, request) -> dict:
+        user, value = self._user(request.args), self._value(request.args, float)
+        if value < 0:
+            raise HTCondorValueError("Usage must be non-negative.")
+        self.accountant.set_accumulated_usage(user, value)
+        return self._changed(f"accumulated usage of {user} set to {value}", request)
+
+    @command("SET_BEGINTIME")
+    async def set_begin_time(self, request) -> dict:
+        user, value = self._user(request.args), self._value(request.args, int)
+        self.accountant.set_begin_usage(user, int(value))
+        return self._changed(f"begin usage time of {user} set to {value}", request)
+
+    @command("SET_LASTTIME")
+    async def set_last_time(self, request) -> dict:
+        user, value = self._user(request.args), self._value(request.args, int)
+        self.accountant.set_last_usage(user, int(value))
+        return self._changed(f"last usage time of {user} set to {value}", request)
+
+    @command("SET_CEILING")
+    async def set_ceiling(self, request) -> dict:
+        user, value = self._user(request.args), self._value(request.args, float)
+        if value < -1:
+            raise HTCondorValueError("Ceiling must be greater than -1.")
+        self.accountant.set_ceiling(user, value)
+        return self._changed(f"ceiling of {user} set to {value}", request)
+
+    @command("RESET_USAGE")
+    async def reset_usage(self, request) -> dict:
+        user = self._user(request.args)
+        self.accountant.reset_usage(user)
+        return self._changed(f"usage of {user} reset", request)
+
+    @command("RESET_ALL_USAGE")
+    async def reset_all_usage(self, request) -> dict:
+        self.accountant.reset_all_usage()
+        return self._changed("usage of every user reset", request)
+
+    @command("DELETE_USER")
+    async def delete_user(self, request) -> dict:
+        user = self._user(request.args)
+        self.accountant.delete_user(user)
+        if self.collector_address() is not None:
+            self.spawn(self._invalidate_accounting(user))
+        return self._changed(f"record of {user} deleted", request)
+
+    async def _invalidate_accounting(self, user: str) -> None:
+        address = self.collector_address()
+        try:
+            await call_daemon(address, "INVALIDATE_ACCOUNTING_ADS", {
+                "constraint": f"Name == {classad.quote(user)}"}, timeout=5)
+        except Exception as e:
+            self.log.write(f"failed to withdraw the Accounting ad of {user}: {e}")
+
     # -- when to negotiate --------------------------------------------------------------------
 
     @command("RESCHEDULE")
@@ -139,6 +268,9 @@ class Negotiator(Daemon):
         claim_ids = {d.get("Name"): d.get("Capability") for d in private_data}
         config = MatchmakerConfig.from_config(self.param)
         significant = significant_attributes(slots, [e for e in (config.pre_job_rank, config.post_job_rank) if e])
+        if "AccountingGroup" not in significant:
+            # jobs of two accounting groups are two submitters: never one autocluster
+            significant.append("AccountingGroup")
         free_cpus = 0
         for slot in slots:
             if slot.get("State") == "Unclaimed":
@@ -159,12 +291,18 @@ class Negotiator(Daemon):
                 except Exception as e:
                     self.log.write(f"failed to negotiate with the schedd at {address}: {e}")
                     continue
+                mine: dict[str, list[classad.ClassAd]] = {}
                 for sub in reply.get("submitters", []):
                     name = sub.get("name")
-                    if not isinstance(name, str) or name in schedd_of:
+                    if not isinstance(name, str):
+                        continue
+                    for data in sub.get("jobs", []):
+                        ad = decode_ad(data)
+                        mine.setdefault(submitter_of(ad, name), []).append(ad)
+                for name, ads in mine.items():
+                    if name in schedd_of:  # the same submitter at two schedds: the first one's jobs only
                         continue
                     schedd_of[name] = address
-                    ads = [decode_ad(j) for j in sub.get("jobs", [])]
                     jobs[name] = ads
                     submitter_ads.append(classad.ClassAd({"Name": name, "IdleJobs": len(ads)}))
         result = negotiate(jobs, slots, self.accountant, submitters=submitter_ads, config=config,

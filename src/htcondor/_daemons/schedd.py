@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator
 import classad
 from classad._nodes import Literal as _Literal
 
+from .._accountant import submitter_of
 from .._adcodec import decode_ad, encode_ad
 from .._daemon_core import Daemon, StreamSummary, call_daemon, command, daemon_main
 from .._errors import HTCondorIOError, HTCondorValueError
@@ -466,7 +467,7 @@ class Schedd(Daemon):
             if not isinstance(owner, str):
                 continue
             user = ad.get("User")
-            name = user if isinstance(user, str) and user else f"{owner}@{self.queue.uid_domain}"
+            name = submitter_of(ad, user if isinstance(user, str) and user else f"{owner}@{self.queue.uid_domain}")
             signature = (name, clusters.cluster_id(ad))
             if taken.get(signature, 0) >= cap:
                 continue

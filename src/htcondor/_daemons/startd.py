@@ -29,6 +29,26 @@ gracefully, or fast), ``SUSPEND_CLAIM`` and ``CONTINUE_CLAIM``, naming the
 claim id and, optionally, the job id (``"12.0"``): a request for a job that
 is no longer the one running on the claim is refused.  A claim whose
 schedd went away is released within a second.
+
+Every job that ends here is appended to ``STARTD_HISTORY`` (default
+``$(LOG)/startd_history``), read back newest first with ``GET_HISTORY``
+(:meth:`htcondor.Startd.history`).
+
+``DRAIN_JOBS`` (:meth:`htcondor.Startd.drainJobs`) makes the slots take no
+new job (their ``START`` becomes the drain's ``start_expr``) and empties
+them: graceful (each job may run out its ``MaxJobRetirementTime``), quick
+(vacated now) or fast (killed now).  Free slots are ``Drained``/``Retiring``
+until no job is left, then ``Drained``/``Idle``, until ``CANCEL_DRAIN_JOBS``
+or, with ``on_completion`` 1, at once.
+
+Computing on demand (:class:`htcondor.Claim`): ``REQUEST_CLAIM`` with
+``cod`` claims the first free slot the request's ``requirements`` accept
+(from a partitionable slot, a dynamic slot of one CPU) for a lease of
+``lease_duration`` seconds (-1: no end; ``RENEW_LEASE_FOR_CLAIM`` extends
+it); no connection is held.  ``ACTIVATE_CLAIM`` on such a claim starts the
+job and answers at once; ``SUSPEND_CLAIM``, ``CONTINUE_CLAIM``,
+``DEACTIVATE_CLAIM`` and ``RELEASE_CLAIM`` (graceful or fast) work on it
+as on any claim.
 """
 
 from __future__ import annotations
@@ -41,9 +61,11 @@ import traceback
 
 import classad
 
+from .._accountant import submitter_of
 from .._adcodec import decode_ad, encode_ad
-from .._daemon_core import Daemon, call_daemon, command, daemon_main
+from .._daemon_core import Daemon, StreamSummary, call_daemon, command, daemon_main
 from .._errors import HTCondorIOError, HTCondorValueError
+from .._history_file import HistoryWriter, read_history
 from .._sinful import read_address_file
 from .._slots import RESOURCES, WITHIN_RESOURCE_LIMITS, Slot, new_claim_id, slot_layout
 from .._starter import Starter
@@ -68,6 +90,11 @@ class Startd(Daemon):
         self.by_claim: dict[str, Slot] = {}
         self.claim_sequence = 0
         self.update_sequence = 0
+        log = str(self.param("LOG", local))
+        self.history = HistoryWriter(str(self.param("STARTD_HISTORY", "") or os.path.join(log, "startd_history")))
+        #: The drain in progress (``DRAIN_JOBS``), or None.
+        self.drain: dict | None = None
+        self.drain_sequence = 0
         self._listening = False
         self._advertise_pending = False
         self.every(lambda: float(self.param("UPDATE_INTERVAL", 300) or 300), self.advertise)
@@ -170,13 +197,21 @@ class Startd(Daemon):
             "UpdateSequenceNumber": self.update_sequence,
             "COLLECTOR_HOST_STRING": str(p("COLLECTOR_HOST", "")),
         })
+        if self.drain is not None:
+            attrs.update({"Draining": True, "DrainingRequestId": self.drain["request_id"],
+                          "DrainReason": self.drain["reason"], "LastDrainStartTime": self.drain["start_time"]})
+        elif self.drain_sequence:
+            attrs["Draining"] = False
         return attrs
 
     def policy(self) -> dict[str, str]:
         """The slot's expressions, as text, from the configuration."""
         raw = self.config.expanded
+        start = raw("START") or "true"
+        if self.drain is not None:
+            start = self.drain["start_expr"]  # while draining, the drain's START
         return {
-            "Start": raw("START") or "true",
+            "Start": start,
             "Requirements": "START && WithinResourceLimits",
             "WithinResourceLimits": WITHIN_RESOURCE_LIMITS,
             "Rank": raw("RANK") or "0.0",
@@ -283,6 +318,8 @@ class Startd(Daemon):
     @command("REQUEST_CLAIM")
     async def request_claim(self, request) -> dict:
         args = request.args
+        if args.get("cod"):
+            return await self.request_cod(request)
         slot = self._slot_of(args)
         job = self._job_ad(args)
         if slot.kind == "Dynamic" or slot.state != "Unclaimed":
@@ -317,9 +354,13 @@ class Startd(Daemon):
             claimed = slot
         owner = job.get("Owner") if isinstance(job.get("Owner"), str) else request.user
         user = job.get("User") if isinstance(job.get("User"), str) else f"{owner}@{machine['UidDomain']}"
-        claimed.claim = {"RemoteOwner": user, "RemoteUser": user,
+        # A job with an accounting group is negotiated, and charged, as group.user@domain.
+        submitter = submitter_of(job, user)
+        claimed.claim = {"RemoteOwner": user, "RemoteUser": submitter,
                          "RemoteScheddName": str(args.get("schedd_name") or ""),
                          "ClientMachine": self.hostname}
+        if submitter != user:
+            claimed.claim["AccountingGroup"] = submitter
         claimed.connection = request.connection
         claimed.set_state("Claimed", "Idle")
         self.log.write(f"{claimed.name}: claimed by {user}")
@@ -332,14 +373,20 @@ class Startd(Daemon):
         slot = self._slot_of(request.args)
         if slot.state != "Claimed":
             raise HTCondorIOError(f"{slot.name} is not claimed")
-        await self.release(slot)
+        await self.release(slot, fast=request.args.get("vacate_type", 2) != 1)
         return {}
 
-    async def release(self, slot: Slot) -> None:
+    async def release(self, slot: Slot, fast: bool = True) -> None:
         """End a claim: kill its job if one runs, give a dynamic slot's resources back."""
         if slot.starter is not None:
+            if slot.cod is not None:
+                slot.cod["release"] = True  # the COD job's end releases the claim
+                if not fast:
+                    slot.starter.vacate()
+                    return
             slot.starter.kill()
             return  # the activation ends, then releases the slot itself
+        slot.cod = None
         self.by_claim.pop(slot.claim_id, None)
         slot.connection = None
         slot.claim = {}
@@ -355,17 +402,29 @@ class Startd(Daemon):
         else:
             slot.claim_id = self.new_claim_id()
             self.by_claim[slot.claim_id] = slot
-            slot.set_state("Unclaimed", "Idle")
+            if self.drain is not None:
+                slot.set_state("Drained", "Retiring")
+            else:
+                slot.set_state("Unclaimed", "Idle")
             self.log.write(f"{slot.name}: released")
+        if self.drain is not None:
+            await self.check_drain()
         self.soon_advertise()
 
     async def check_claims(self) -> None:
-        """Release the idle claims whose schedd has gone away."""
+        """Release the idle claims whose schedd has gone away, and the COD claims whose lease ran out."""
+        now = time.time()
         for slot in list(self.all_slots()):
+            if slot.cod is not None and slot.cod.get("expires") is not None and slot.cod["expires"] < now \
+                    and not slot.cod.get("release"):
+                self.log.write(f"{slot.name}: the lease of its COD claim expired")
+                await self.release(slot)
+                continue
             if slot.state == "Claimed" and slot.starter is None and slot.connection is not None \
                     and slot.connection.writer.is_closing():
                 self.log.write(f"{slot.name}: the schedd holding the claim is gone")
                 await self.release(slot)
+        await self.check_drain()
 
     # -- running a job -----------------------------------------------------------------------------
 
@@ -377,6 +436,10 @@ class Startd(Daemon):
             raise HTCondorIOError(f"{slot.name} is {slot.state}/{slot.activity}, it cannot start a job")
         if slot.partitionable:
             raise HTCondorIOError("a partitionable slot runs no job itself; claim a dynamic slot from it")
+        if slot.cod is not None:
+            return self.activate_cod(slot, job, request)
+        if self.drain is not None:
+            raise HTCondorIOError(f"{slot.name} is draining; it starts no new job")
         connection = request.connection
         events: asyncio.Queue = asyncio.Queue()
         machine_ad = self.slot_ad(slot)
@@ -439,6 +502,9 @@ class Startd(Daemon):
             if result is None:
                 await self.release(slot)
         self.log.write(f"{slot.name}: job {cluster}.{proc} {result.outcome}")
+        self.record_history(job, result, slot)
+        if self.drain is not None:
+            self.soon_check_drain()
         return {"end": True, "result": _result_message(result)}
 
     def _running(self, request) -> Starter:
@@ -475,6 +541,300 @@ class Startd(Daemon):
         slot.set_state("Claimed", "Busy")
         self.soon_advertise()
         return {}
+
+
+    # -- the startd's history ------------------------------------------------------------------------
+
+    def record_history(self, job: classad.ClassAd, result, slot: Slot) -> None:
+        """Append a job that ended here to ``STARTD_HISTORY`` (a failure is logged)."""
+        ad = classad.ClassAd(job)
+        try:
+            ad.update(result.job_ad_updates())
+        except Exception:
+            pass
+        ad["LastRemoteHost"] = slot.name
+        ad["RemoteHost"] = slot.name
+        ad["StartdName"] = self.hostname
+        ad["JobEndOutcome"] = str(result.outcome)
+        if "CompletionDate" not in ad:
+            ad["CompletionDate"] = int(result.exit_time or time.time()) if result.outcome in ("exited", "signaled") \
+                else 0
+        try:
+            self.history.append(ad)
+        except OSError as e:
+            self.log.write(f"ERROR: cannot append to {self.history.path}: {e}")
+
+    @command("GET_HISTORY")
+    async def get_history(self, request):
+        """The jobs this startd ran, newest first (``Startd.history``): constraint, projection, match, since."""
+        from .schedd import _JOB_ID, _parse_constraint, _projection
+
+        args = request.args
+        tree = _parse_constraint(args.get("constraint", "true"))
+        projection = _projection(args.get("projection"))
+        match = args.get("match", -1)
+        if type(match) is not int:
+            raise HTCondorValueError("match must be an integer")
+        since = args.get("since")
+        since_id = since_tree = None
+        if type(since) is int:
+            since_id = (since, None)
+        elif isinstance(since, str):
+            m = _JOB_ID.match(since)
+            if m is not None:
+                since_id = (int(m.group(1)), int(m.group(2)) if m.group(2) is not None else None)
+            else:
+                since_tree = _parse_constraint(since)
+        elif since is not None:
+            raise HTCondorValueError("invalid since argument")
+        return self._history(tree, projection, match, since_id, since_tree)
+
+    async def _history(self, tree, projection, match, since_id, since_tree):
+        from .._job_queue import is_true
+
+        sent = 0
+        for ad in read_history(self.history.path):
+            if since_id is not None and ad.get("ClusterId") == since_id[0] \
+                    and (since_id[1] is None or ad.get("ProcId") == since_id[1]):
+                break
+            if since_tree is not None and is_true(since_tree, ad):
+                break
+            if tree is not None and not is_true(tree, ad):
+                continue
+            if 0 <= match <= sent:
+                break
+            sent += 1
+            yield encode_ad(ad, projection)
+            if sent % 256 == 0:
+                await asyncio.sleep(0)
+        yield StreamSummary()
+
+    # -- draining (condor_drain; Startd.drainJobs) ------------------------------------------------------
+
+    @command("DRAIN_JOBS")
+    async def drain_jobs(self, request) -> dict:
+        """Stop taking jobs and empty the slots; reply with the drain's request id.
+
+        ``how_fast``: 0 graceful (a job may run out its ``MaxJobRetirementTime``,
+        then is vacated gracefully), 10 quick (vacated gracefully now), 20 fast
+        (killed now).  ``on_completion``: 0 stay ``Drained``, 1 resume taking jobs.
+        ``check_expr`` must be true for every slot; ``start_expr`` is the slots'
+        ``START`` while draining.
+        """
+        args = request.args
+        how_fast, on_completion = args.get("how_fast", 0), args.get("on_completion", 0)
+        if how_fast not in (0, 10, 20):
+            raise HTCondorValueError(f"unknown drain type {how_fast!r}")
+        if on_completion not in (0, 1):
+            raise HTCondorValueError(
+                "this pool's startd can only stay drained (0) or resume (1) when draining completes: it "
+                "does not exit or restart on request (the master would restart it)")
+        if self.drain is not None:
+            raise HTCondorIOError(f"a drain is already in progress ({self.drain['request_id']})")
+        check, start = args.get("check_expr") or "true", args.get("start_expr") or "false"
+        reason = args.get("reason")
+        try:
+            check_tree, _ = classad.ExprTree(str(check)), classad.ExprTree(str(start))
+        except Exception:
+            raise HTCondorValueError("bad check_expr or start_expr") from None
+        machine, policy = self.machine_attrs(), self.policy()
+        for slot in self.all_slots():
+            try:
+                value = check_tree.eval(self.slot_ad(slot, machine, policy))
+            except Exception:
+                value = None
+            if value is not True:
+                raise HTCondorIOError(f"check_expr is not true for {slot.name}; not draining")
+        self.drain_sequence += 1
+        now = int(time.time())
+        self.drain = {"request_id": f"{self.start_time}-{self.drain_sequence}", "how_fast": how_fast,
+                      "on_completion": on_completion, "start_expr": str(start), "start_time": now,
+                      "reason": str(reason) if isinstance(reason, str) else "by command",
+                      "user": request.user}
+        self.log.write(f"draining ({['graceful', 'quick', 'fast'][how_fast // 10]}), request "
+                       f"{self.drain['request_id']} by {request.user}: {self.drain['reason']}")
+        for slot in self.all_slots():
+            if slot.state == "Unclaimed":
+                slot.set_state("Drained", "Retiring")
+            elif slot.state == "Claimed" and slot.cod is None:
+                if slot.starter is not None:
+                    if how_fast == 20:
+                        slot.starter.vacate(grace=0)
+                    elif how_fast == 10:
+                        slot.starter.vacate()
+                    else:
+                        self.spawn(self._retire(slot, slot.starter, machine, policy))
+                slot.set_state("Claimed", "Retiring")
+        await self.check_drain()
+        await self.advertise()  # before the reply: a query right after sees the drain
+        return {"request_id": self.drain["request_id"] if self.drain else f"{self.start_time}-{self.drain_sequence}"}
+
+    async def _retire(self, slot: Slot, starter, machine: dict, policy: dict) -> None:
+        """A graceful drain: the job may run for its retirement time, then it is vacated."""
+        try:
+            retirement = _number(self.slot_ad(slot, machine, policy).eval("MaxJobRetirementTime"), 0.0)
+        except Exception:
+            retirement = 0.0
+        started = slot.job.get("JobStart", time.time())
+        await asyncio.sleep(max(started + retirement - time.time(), 0.0))
+        if slot.starter is starter and self.drain is not None:
+            starter.vacate()
+
+    def soon_check_drain(self) -> None:
+        self.spawn(self.check_drain())
+
+    async def check_drain(self) -> None:
+        """Once no slot runs a job any more: ``Drained``/``Idle``, or back to work (on_completion 1)."""
+        drain = self.drain
+        if drain is None:
+            return
+        busy = any(s.state == "Claimed" and s.cod is None and not s.partitionable for s in self.all_slots())
+        if busy:
+            return
+        if drain["on_completion"] == 1:
+            self.log.write(f"drain {drain['request_id']} complete; resuming")
+            self._end_drain()
+            return
+        changed = False
+        for slot in self.all_slots():
+            if slot.state in ("Unclaimed", "Drained") and (slot.state, slot.activity) != ("Drained", "Idle"):
+                slot.set_state("Drained", "Idle")
+                changed = True
+        if changed:
+            self.log.write(f"drain {drain['request_id']} complete")
+            self.soon_advertise()
+
+    def _end_drain(self) -> None:
+        self.drain = None
+        for slot in self.all_slots():
+            if slot.state == "Drained":
+                slot.set_state("Unclaimed", "Idle")
+            elif slot.activity == "Retiring":
+                slot.set_state(slot.state, "Busy" if slot.starter is not None else "Idle")
+        self.soon_advertise()
+
+    @command("CANCEL_DRAIN_JOBS")
+    async def cancel_drain_jobs(self, request) -> dict:
+        """Stop draining (the request id, when given, must be the drain's); slots take jobs again."""
+        wanted = request.args.get("request_id")
+        if self.drain is None:
+            raise HTCondorIOError("no drain is in progress")
+        if wanted and wanted != self.drain["request_id"]:
+            raise HTCondorIOError(f"no drain request {wanted!r} (the drain in progress is {self.drain['request_id']})")
+        self.log.write(f"drain {self.drain['request_id']} cancelled by {request.user}")
+        self._end_drain()
+        await self.advertise()
+        return {}
+
+    # -- computing on demand (htcondor.Claim) ----------------------------------------------------------
+
+    async def request_cod(self, request) -> dict:
+        """A COD claim on the first slot the request's ``requirements`` accept (a partitionable slot gives a
+        dynamic slot of one CPU and its share of memory and disk); reply ``ClaimId``."""
+        args = request.args
+        text = args.get("requirements")
+        lease = args.get("lease_duration", -1)
+        if type(lease) is not int:
+            raise HTCondorValueError("lease_duration must be an integer")
+        try:
+            requirements = classad.ExprTree(text) if isinstance(text, str) and text.strip() else None
+        except Exception:
+            raise HTCondorValueError(f"bad requirements {text!r}") from None
+        machine, policy = self.machine_attrs(), self.policy()
+        request_ad = classad.ClassAd()
+        if requirements is not None:
+            request_ad["Requirements"] = requirements
+        chosen = None
+        for slot in self.slots:
+            if slot.state != "Unclaimed" or (slot.partitionable and slot.resources.get("Cpus", 0) < 1):
+                continue
+            ad = self.slot_ad(slot, machine, policy)
+            try:
+                ok = requirements is None or ad.matches(request_ad)  # the request's Requirements, slot as TARGET
+            except Exception:
+                ok = False
+            if ok:
+                chosen = slot
+                break
+        if chosen is None:
+            raise HTCondorIOError("no unclaimed slot of this startd satisfies the COD request")
+        if chosen.partitionable:
+            cpus = max(chosen.resources.get("Cpus", 1), 1)
+            carve = {"Cpus": 1, "Memory": chosen.resources.get("Memory", 0) // cpus,
+                     "Disk": chosen.resources.get("Disk", 0) // cpus, "GPUs": 0}
+            child = Slot(f"{chosen.name.split('@')[0]}_{chosen.next_child}@{self.hostname}", chosen.slot_id,
+                         chosen.type_id, carve, kind="Dynamic", parent=chosen, dslot_id=chosen.next_child)
+            chosen.next_child += 1
+            for res, amount in carve.items():
+                chosen.resources[res] -= amount
+            chosen.children.append(child)
+            claimed = child
+            claimed.claim_id = self.new_claim_id()
+            self.by_claim[claimed.claim_id] = claimed
+        else:
+            claimed = chosen
+        user = f"{request.user or 'nobody'}@{machine['UidDomain']}"
+        claimed.claim = {"RemoteOwner": user, "RemoteUser": user, "ClientMachine": self.hostname,
+                         "ClaimType": "COD"}
+        claimed.cod = {"lease": lease, "expires": time.time() + lease if lease > 0 else None, "user": request.user}
+        claimed.connection = None
+        claimed.set_state("Claimed", "Idle")
+        self.log.write(f"{claimed.name}: COD claim by {user}")
+        await self.advertise()
+        return {"ClaimId": claimed.claim_id, "claim_id": claimed.claim_id, "slot_name": claimed.name}
+
+    @command("RENEW_LEASE_FOR_CLAIM")
+    async def renew_lease(self, request) -> dict:
+        """Extend a COD claim's lease by its duration from now."""
+        slot = self._slot_of(request.args)
+        if slot.cod is None:
+            raise HTCondorIOError(f"{slot.name} holds no COD claim")
+        if slot.cod["lease"] > 0:
+            slot.cod["expires"] = time.time() + slot.cod["lease"]
+        return {}
+
+    def activate_cod(self, slot: Slot, job: classad.ClassAd, request) -> dict:
+        """Start a COD job in the background; the claim stays when it ends."""
+        defaults = {"ClusterId": 1, "ProcId": 0, "JobUniverse": 5, "RequestCpus": 1,
+                    "Owner": slot.cod.get("user") or "nobody"}
+        for key, value in defaults.items():
+            if key not in job:
+                job[key] = value
+        if "Cmd" not in job:
+            raise HTCondorValueError("the COD job ad has no Cmd")
+        machine_ad = self.slot_ad(slot)
+        starter = Starter(job, slot_name=slot.name, execute_dir=self.execute_dir, machine_ad=machine_ad,
+                          execute_host=str(self.address), submit_host=None,
+                          vacate_grace=_number(machine_ad.eval("MachineMaxVacateTime"), 600.0),
+                          starter_environment=self.param("STARTER_JOB_ENVIRONMENT"),
+                          inherit_environment=bool(self.param("JOB_INHERITS_STARTER_ENVIRONMENT", False)))
+        slot.starter = starter
+        slot.job = {"JobId": f"{job['ClusterId']}.{job['ProcId']}", "JobStart": int(time.time()),
+                    "JobUniverse": job.get("JobUniverse", 5)}
+        slot.job_starts += 1
+        slot.set_state("Claimed", "Busy")
+        self.soon_advertise()
+        self.log.write(f"{slot.name}: starting COD job {job.get('Cmd')}")
+        self.spawn(self._run_cod(slot, starter, job))
+        return {}
+
+    async def _run_cod(self, slot: Slot, starter, job: classad.ClassAd) -> None:
+        result = None
+        try:
+            result = await starter.run()
+        except Exception:
+            self.log.write(f"{slot.name}: the COD starter failed: {traceback.format_exc()}")
+        finally:
+            slot.starter = None
+            slot.job = {}
+            if slot.state == "Claimed":
+                slot.set_state("Claimed", "Idle")
+            self.soon_advertise()
+        if result is not None:
+            self.log.write(f"{slot.name}: COD job {result.outcome}")
+            self.record_history(job, result, slot)
+        if slot.cod is not None and slot.cod.get("release"):
+            await self.release(slot)
 
 
 def _number(value, default: float) -> float:
