@@ -68,7 +68,7 @@ from .._errors import HTCondorIOError, HTCondorValueError
 from .._history_file import HistoryWriter, read_history
 from .._sinful import read_address_file
 from .._slots import RESOURCES, WITHIN_RESOURCE_LIMITS, Slot, new_claim_id, slot_layout
-from .._starter import Starter
+from .._starter import Starter, event_message, result_message
 
 __all__ = ["Startd"]
 
@@ -469,8 +469,7 @@ class Startd(Daemon):
                 done, _ = await asyncio.wait({getter, run, gone}, return_when=asyncio.FIRST_COMPLETED)
                 if getter in done:
                     event = getter.result()
-                    await connection.send({"event": {"type": int(event.type), "timestamp": event.timestamp,
-                                                     "fields": event.fields}})
+                    await connection.send({"event": event_message(event)})
                     continue
                 getter.cancel()
                 if gone in done:
@@ -486,8 +485,7 @@ class Startd(Daemon):
                 raise HTCondorIOError("the starter failed") from None
             while not events.empty():
                 event = events.get_nowait()
-                await connection.send({"event": {"type": int(event.type), "timestamp": event.timestamp,
-                                                 "fields": event.fields}})
+                await connection.send({"event": event_message(event)})
         finally:
             gone.cancel()
             try:
@@ -505,7 +503,7 @@ class Startd(Daemon):
         self.record_history(job, result, slot)
         if self.drain is not None:
             self.soon_check_drain()
-        return {"end": True, "result": _result_message(result)}
+        return {"end": True, "result": result_message(result)}
 
     def _running(self, request) -> Starter:
         slot = self._slot_of(request.args)
@@ -839,15 +837,6 @@ class Startd(Daemon):
 
 def _number(value, default: float) -> float:
     return float(value) if type(value) in (int, float) else default
-
-
-def _result_message(result) -> dict:
-    """A :class:`~htcondor._starter.JobResult` as a message: how it ended, and the job ad updates."""
-    fields = ("outcome", "exit_code", "exit_signal", "core_dumped", "hold_reason", "hold_reason_code",
-              "hold_reason_subcode", "message", "start_time", "exit_time", "finish_time", "wall_clock_time")
-    out = {name: getattr(result, name) for name in fields}
-    out["updates"] = encode_ad(classad.ClassAd(result.job_ad_updates()))
-    return out
 
 
 if __name__ == "__main__":
