@@ -627,6 +627,71 @@ class Submit(MutableMapping):
 
     # -- submit method ------------------------------------------------------------------------------------
 
+    @staticmethod
+    def from_dag(filename: str, options: dict | None = None) -> "Submit":
+        """The submit description of the DAGMan job that runs the DAG file ``filename``.
+
+        This is the first half of ``condor_submit_dag``: it writes
+        ``<filename>.condor.sub`` and returns the same description as a
+        :class:`Submit`, ready for :meth:`Schedd.submit`.  The job runs in the
+        scheduler universe; its executable is ``condor_dagman`` (found on
+        ``PATH`` or beside the Python interpreter), this package's DAGMan.
+        The DAG's files are named after ``filename``: ``.dagman.out`` (DAGMan's
+        diary), ``.nodes.log``, ``.dagman.log`` (the DAGMan job's own events),
+        ``.lib.out``/``.lib.err``, ``.lock`` and ``.rescueNNN``.
+
+        Parameters
+        ----------
+        filename:
+            The DAG file.
+        options:
+            ``condor_submit_dag`` options, keys in any case: ``dagman`` (str, the
+            DAGMan program), ``force`` (bool: overwrite the ``.condor.sub``),
+            ``maxidle``, ``maxjobs``, ``MaxPre``, ``MaxPost``, ``debug``,
+            ``priority``, ``AutoRescue``, ``DoRescueFrom`` (int),
+            ``AlwaysRunPost``, ``UseDagDir``, ``DoRecov``, ``DumpRescue``,
+            ``AllowVersionMismatch``, ``do_recurse``, ``update_submit``,
+            ``import_env``, ``suppress_notification``, ``valgrind`` (bool),
+            ``outfile_dir``, ``config``, ``batch-name``, ``load_save``,
+            ``include_env``, ``insert_env``, ``schedd-address-file`` (str).  An
+            unknown option is skipped with a warning on standard error.
+
+        Returns
+        -------
+        Submit
+            The DAGMan job's description.
+
+        Raises
+        ------
+        HTCondorIOError
+            When the DAG file cannot be read, ``condor_dagman`` is not found, the
+            ``.condor.sub`` exists without ``force``, a config file or the
+            ``DoRescueFrom`` rescue DAG is missing.
+        HTCondorTypeError
+            For an option value of the wrong type.
+        HTCondorInternalError
+            For an option given ``None`` or a float.
+
+        Examples
+        --------
+        >>> import htcondor, os, tempfile
+        >>> dag_file = os.path.join(tempfile.mkdtemp(), "hello.dag")
+        >>> _ = open(dag_file, "w").write("JOB A a.sub\\n")
+        >>> sub = htcondor.Submit.from_dag(dag_file, {"dagman": "/usr/bin/condor_dagman", "maxjobs": 2})
+        >>> sub["universe"], sub["log"] == dag_file + ".dagman.log"
+        ('scheduler', True)
+        >>> sub["arguments"].split(" -CsdVersion")[0].replace(dag_file, "hello.dag")
+        '"-p 0 -f -l . -Lockfile hello.dag.lock -Dag hello.dag -MaxJobs 2'
+        >>> sorted(os.listdir(os.path.dirname(dag_file)))
+        ['hello.dag', 'hello.dag.condor.sub']
+        """
+        from ._dagman import dagman_submit_description
+
+        if not isinstance(filename, str) or (options is not None and not isinstance(options, dict)):
+            raise TypeError("from_dag() takes a file name (str) and an options dict")
+        commands, _ = dagman_submit_description(filename, options or {})
+        return Submit(dict(commands))
+
     def getSubmitMethod(self) -> int:
         """The submit method recorded for this description.
 

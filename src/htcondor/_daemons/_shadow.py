@@ -48,6 +48,7 @@ EV_EXECUTE, EV_EVICTED, EV_TERMINATED, EV_IMAGE_SIZE, EV_HELD, EV_SUSPENDED, EV_
 _FINAL_EVENTS = (EV_EVICTED, EV_TERMINATED, EV_HELD)
 HOLD_JOB_POLICY = 3
 NON_DURABLE = 1  # TransactionFlags.NonDurable: the shadow's frequent updates need no fsync
+LOCAL_JOB_GRACE = 30.0  # seconds a local- or scheduler-universe job has between its kill signal and SIGKILL
 
 
 @dataclass
@@ -436,7 +437,13 @@ class Shadows:
         if first or why != "vacate":
             claim.stop = why
         if claim.starter is not None:
-            claim.starter.vacate(grace=0 if fast else None)
+            # A job the schedd runs itself (DAGMan is one) gets its RemoveKillSig on removal and
+            # time to clean up before SIGKILL, as HTCondor's schedd gives a scheduler-universe job.
+            ad = self.queue.jobs.get(key)
+            signal_name = ad.get("RemoveKillSig") if ad is not None and why == "remove" else None
+            grace = ad.get("JobMaxVacateTime") if ad is not None else None
+            claim.starter.vacate(grace=float(grace) if type(grace) in (int, float) else LOCAL_JOB_GRACE,
+                                 kill_signal=signal_name if isinstance(signal_name, (str, int)) else None)
         elif first or fast:
             self.schedd.spawn(self._send(claim, key, "DEACTIVATE_CLAIM", {"fast": fast}))
         return True

@@ -726,6 +726,24 @@ class Schedd(Daemon):
         if key not in self.shadows.running or force:
             queue.destroy(txn, key)  # else it leaves when its shadow reports the job stopped
         txn.events.append((EV_ABORTED, key[0], key[1], {"Reason": reason or ""}))
+        others = queue.lookup(txn, key, "OtherJobRemoveRequirements")
+        if isinstance(others, str) and others.strip():
+            self._remove_others(txn, key, others, now)
+
+    def _remove_others(self, txn: QueueTransaction, key, constraint: str, now: int) -> None:
+        """Remove the jobs a removed job names in ``OtherJobRemoveRequirements`` (DAGMan's node jobs)."""
+        try:
+            tree = classad.ExprTree(constraint)
+        except Exception:
+            self.log.write(f"job {key[0]}.{key[1]}: bad OtherJobRemoveRequirements {constraint!r}")
+            return
+        reason = (f"removed because <OtherJobRemoveRequirements = {constraint}> fired when job "
+                  f"({key[0]}.{key[1]}) was removed")
+        for other, ad in list(self.queue.jobs.items()):
+            if other == key or other in txn.destroyed or self.queue.lookup(txn, other, "JobStatus") == REMOVED:
+                continue
+            if is_true(tree, ad):
+                self.remove(txn, other, reason, now)
 
     # -- spooled jobs (see _spool) -------------------------------------------------------------------
 
