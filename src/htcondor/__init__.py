@@ -23,6 +23,16 @@ import classad  # noqa: F401  (HTCondor's ClassAd semantics; always on here)
 from ._claim import Claim
 from ._collector import Collector
 from ._config import Configuration as _Configuration
+from ._credd import CredCheck, Credd, CredStatus, CredTypes
+from ._daemon_commands import (
+    DaemonCommands,
+    enable_classad_extensions,
+    platform,
+    send_alive,
+    send_command,
+    set_ready_state,
+    version,
+)
 from ._enums import (
     AdTypes,
     DaemonTypes,
@@ -47,14 +57,19 @@ from ._errors import (
 from ._event import JobEvent
 from ._event_types import FileTransferEventType, JobEventType
 from ._eventlog_reader import JobEventLog
+from ._lock import FileLock, LockType, ProvisionerState, lock
 from ._negotiator_client import Negotiator
 from ._param import _Param
 from ._param import reload_config as _reload_config
 from ._param import set_subsystem as _set_subsystem
+from ._remote_param import RemoteParam
 from ._schedd import EditResult, Schedd, SubmitResult, Transaction
 from ._schedd_negotiate import ResourceRequestIterator, ScheddNegotiate
+from ._secman import SecMan
 from ._startd_client import Startd
 from ._submit import QueueItemsIterator, Submit, SubmitJobsIterator
+from ._token import Token, TokenRequest
+from ._tool_log import LogLevel, enable_debug, enable_log, log
 
 __all__ = [
     "AdTypes", "Collector", "DaemonTypes", "DrainTypes", "FileTransferEventType", "HTCondorEnumError",
@@ -64,6 +79,10 @@ __all__ = [
     "VacateTypes", "param", "reload_config", "set_subsystem", "Schedd", "SubmitResult", "Transaction",
     "EditResult",
     "Negotiator", "Startd", "Claim", "ScheddNegotiate", "ResourceRequestIterator",
+    "CredCheck", "CredStatus", "CredTypes", "Credd", "FileLock", "LockType", "ProvisionerState", "Token",
+    "TokenRequest", "lock",
+    "DaemonCommands", "LogLevel", "RemoteParam", "SecMan", "enable_classad_extensions", "enable_debug",
+    "enable_log", "log", "platform", "send_alive", "send_command", "set_ready_state", "version",
 ]
 
 __version__ = "0.1.0"
