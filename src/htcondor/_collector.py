@@ -50,8 +50,9 @@ _DAEMON = {
     DaemonTypes.HAD: (AdTypes.HAD, "HAD", "HAD"),
     DaemonTypes.Credd: (AdTypes.Credd, "CredD", "CREDD"),
 }
-# What locate() and locateAll() ask for, as the official client does.
-_LOCATION_ATTRS = ["MyAddress", "AddressV1", "CondorVersion", "CondorPlatform", "Name", "Machine"]
+# What locate() and locateAll() ask for, as the official client does (HTCondor's collector adds MyType to
+# every projection; send_command needs it).
+_LOCATION_ATTRS = ["MyAddress", "AddressV1", "CondorVersion", "CondorPlatform", "Name", "Machine", "MyType"]
 _CONDOR_VERSION = "$CondorVersion: 24.0.24 2025-01-01 BuildID: htcondor-python $"
 _CONDOR_PLATFORM = "$CondorPlatform: htcondor-python $"
 
@@ -248,6 +249,21 @@ class Collector:
         where = ", ".join(self._hosts) if self._hosts is not None else "COLLECTOR_HOST"
         return f"<htcondor.Collector {where}>"
 
+    @property
+    def location(self) -> None:
+        """Always ``None``, as in the official module (which keeps this for a future "where is it").
+
+        The official ``Collector.location`` returns ``None`` whatever the
+        collector was made for -- the default pool, an address, or a
+        location ad -- so this one does too; :meth:`locate` with
+        ``DaemonTypes.Collector`` gives the collector's address.
+
+        >>> import htcondor
+        >>> htcondor.Collector("127.0.0.1:9618").location is None
+        True
+        """
+        return None
+
     def _addresses(self) -> list[str]:
         return self._hosts if self._hosts is not None else collector_addresses(None)
 
@@ -325,7 +341,7 @@ class Collector:
         """The location ads of every daemon of one type the collector knows.
 
         A location ad holds ``MyAddress``, ``AddressV1``, ``CondorVersion``,
-        ``CondorPlatform``, ``Name`` and ``Machine``.
+        ``CondorPlatform``, ``Name``, ``Machine`` and ``MyType``.
 
         Raises
         ------

@@ -20,6 +20,16 @@ of ClassAds which is streamed in batches; it may also use the
 other exception is logged with its traceback and answered with an
 ``HTCondorInternalError`` -- the daemon keeps serving either way.  A
 malformed message gets an error reply and the connection is closed.
+
+Every daemon answers HTCondor's DaemonCore commands: ``CONFIG_VAL`` and
+``DC_CONFIG_VAL`` (a value as the daemon sees it; ``?names`` lists the
+names), ``DC_CONFIG_RUNTIME`` (a setting kept for the next
+reconfiguration, when ``ENABLE_RUNTIME_CONFIG`` and
+``SETTABLE_ATTRS_<LEVEL>`` allow it), ``DC_RECONFIG_FULL``, ``DC_OFF_*``,
+``DC_SET_PEACEFUL_SHUTDOWN``/``DC_SET_FORCE_SHUTDOWN``, ``DC_NOP*`` and
+``DC_SEC_QUERY`` (:meth:`htcondor.SecMan.ping`).  ``-local-name NAME`` on
+the command line makes ``NAME.<KNOB>`` win over ``<SUBSYS>.<KNOB>`` and
+``<KNOB>``, and names the default address file ``$(LOG)/.<name>_address``.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import re
 import signal
 import socket
 import sys
@@ -43,7 +54,8 @@ from ._errors import HTCondorException
 from ._peer import peer_user
 from ._sinful import Sinful
 
-__all__ = ["Daemon", "Request", "Connection", "StreamSummary", "command", "daemon_main", "call_daemon", "STREAM_BATCH"]
+__all__ = ["Daemon", "Request", "Connection", "StreamSummary", "command", "daemon_main", "call_daemon", "STREAM_BATCH",
+           "local_name"]
 
 STREAM_BATCH = 256  # ads per streamed message
 
@@ -98,7 +110,14 @@ class Daemon:
 
     def __init__(self, argv: list[str] | None = None):
         self.argv = list(argv or [])
-        self.config = Configuration(subsys=self.SUBSYS)
+        # ``-local-name NAME`` (from ``<DAEMON>_ARGS``): a second daemon of the same kind reads
+        # ``NAME.KNOB`` first, so it can have its own name, spool, log and address file.
+        self.localname = local_name(self.argv)
+        self.config = Configuration(subsys=self.SUBSYS, localname=self.localname)
+        self.user = getpass.getuser()
+        # Settings received with DC_CONFIG_RUNTIME, applied at each reconfiguration until exit.
+        self.runtime_config: dict[str, str] = {}
+        self.peaceful = False  # DC_SET_PEACEFUL_SHUTDOWN received
         self.log = self._open_log()
         self.start_time = int(time.time())
         self.hostname = full_hostname()
@@ -130,9 +149,13 @@ class Daemon:
         return DaemonLog(path if isinstance(path, str) and "$(" not in path else None, "D_PID" in debug, size)
 
     def reconfig(self) -> None:
-        """Re-read the configuration (SIGHUP, or the master's reconfig command)."""
+        """Re-read the configuration (SIGHUP, or the reconfig command), then apply the run-time settings."""
         self.config.reload()
-        self.log.write("Reconfiguring: re-read the configuration")
+        for name, value in self.runtime_config.items():
+            self.config.set(name, value)
+        self.log.write("Reconfiguring: re-read the configuration"
+                       + (f" (with run-time settings of {', '.join(self.runtime_config)})" if self.runtime_config
+                          else ""))
 
     # -- timers and tasks ---------------------------------------------------------------------
 
@@ -175,7 +198,7 @@ class Daemon:
         if path:
             return path
         log = self.param("LOG")
-        return os.path.join(log, f".{self.SUBSYS.lower()}_address") if log else None
+        return os.path.join(log, f".{(self.localname or self.SUBSYS).lower()}_address") if log else None
 
     def bind_host(self) -> str:
         interface = str(self.param("NETWORK_INTERFACE", "127.0.0.1"))
@@ -359,6 +382,109 @@ class Daemon:
             await _wire.write_message(writer, {"ads": batch})
         await _wire.write_message(writer, {"ok": True, "end": True, **summary})
 
+    # -- the commands every daemon answers (HTCondor's DaemonCore commands) ---------------------
+
+    @command("CONFIG_VAL", "DC_CONFIG_VAL")
+    async def dc_config_val(self, request: Request) -> dict:
+        """One configuration value, expanded ("Not defined" when unset); ``?names`` lists the names."""
+        name = request.args.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError("the request names no configuration knob")
+        if request.cmd == "DC_CONFIG_VAL" and name.startswith("?"):
+            what, _, pattern = name[1:].partition(":")
+            if what.lower() != "names":
+                return {"names": [], "error": f"!error:unsup:1: '{name}' is not supported"}
+            try:
+                regex = re.compile(pattern or ".*", re.I)
+            except re.error as e:
+                return {"names": [], "error": f"!error:regex:{e.pos or 0}: {e.msg}"}
+            # A name set for this daemon alone (SCHEDD2.SPOOL, SCHEDD.SPOOL) is listed as it is defined and
+            # also plainly, since that is how the daemon and its clients look it up.
+            names = dict.fromkeys(self.config.names())
+            for prefix in (self.localname, self.SUBSYS):
+                if prefix:
+                    p = prefix.upper() + "."
+                    names.update(dict.fromkeys(n[len(p):] for n in list(names) if n.upper().startswith(p)))
+            return {"names": [n for n in names if regex.match(n)]}
+        value = self.config.expanded(name)
+        reply: dict = {"value": "Not defined" if value is None else value}
+        if request.cmd == "DC_CONFIG_VAL":
+            raw = self.config.raw(name)
+            used = self.config.macros.lookup_entry_name(name, self.SUBSYS, self.localname)
+            reply["raw"] = f"{(used or name).upper()} = {raw}" if raw is not None else ""
+            reply["default"] = self.config.macros.table.default(name)
+        return reply
+
+    @command("DC_CONFIG_RUNTIME", "DC_CONFIG_PERSIST")
+    async def dc_config_runtime(self, request: Request) -> dict:
+        """Keep ``NAME = value`` for the next reconfiguration, when the configuration allows it ({"rval": 0|-1}).
+
+        ``DC_CONFIG_PERSIST`` (HTCondor's settings kept in files across restarts) is always refused.
+        """
+        from ._secman import settable
+
+        name = request.args.get("name")
+        assignment = request.args.get("config", "")
+        if not isinstance(name, str) or not isinstance(assignment, str):
+            raise ValueError("DC_CONFIG_RUNTIME takes a name and an assignment")
+        who = f"{request.user}@{self.param('UID_DOMAIN', self.hostname)}"
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name):
+            self.log.write(f"Rejecting attempt to set param with invalid name ({name})")
+            return {"rval": -1}
+        if not settable(self.config, name, who):
+            self.log.write(f'WARNING: Someone at 127.0.0.1 ({who}) is trying to modify "{name}"')
+            self.log.write("WARNING: Potential security problem, request refused")
+            return {"rval": -1}
+        if request.cmd == "DC_CONFIG_PERSIST":
+            # HTCondor writes persistent settings to files under PERSISTENT_CONFIG_DIR; this pool does not.
+            self.log.write(f"Refusing to set {name} persistently: this pool keeps no persistent configuration")
+            return {"rval": -1}
+        if not self.param("ENABLE_RUNTIME_CONFIG", False):
+            self.log.write(f"Refusing to set {name} at run time: ENABLE_RUNTIME_CONFIG is false")
+            return {"rval": -1}
+        _, _, value = assignment.partition("=")
+        if assignment.strip():
+            self.runtime_config[name] = value.strip()
+        else:
+            self.runtime_config.pop(name, None)
+        self.log.write(f"Run-time configuration from {who}: {name} = {value.strip()} (in effect after reconfig)")
+        return {"rval": 0}
+
+    @command("DC_RECONFIG", "DC_RECONFIG_FULL")
+    async def dc_reconfig(self, request: Request) -> dict:
+        self.log.write(f"Got {request.cmd} from {request.user}")
+        self.reconfig()
+        return {}
+
+    @command("DC_OFF_GRACEFUL", "DC_OFF_FAST", "DC_OFF_PEACEFUL", "DC_OFF_FORCE")
+    async def dc_off(self, request: Request) -> dict:
+        mode = "fast" if request.cmd in ("DC_OFF_FAST", "DC_OFF_FORCE") else "graceful"
+        self.log.write(f"Got {request.cmd} from {request.user}: shutting down ({mode})")
+        asyncio.get_running_loop().call_soon(self.stop, mode)
+        return {}
+
+    @command("DC_SET_PEACEFUL_SHUTDOWN", "DC_SET_FORCE_SHUTDOWN")
+    async def dc_set_shutdown(self, request: Request) -> dict:
+        self.peaceful = request.cmd == "DC_SET_PEACEFUL_SHUTDOWN"
+        self.log.write(f"Got {request.cmd}: the next shutdown will be {'peaceful' if self.peaceful else 'forced'}")
+        return {}
+
+    @command("DC_NOP", "DC_NOP_READ", "DC_NOP_WRITE", "DC_NOP_NEGOTIATOR", "DC_NOP_ADMINISTRATOR", "DC_NOP_OWNER",
+             "DC_NOP_CONFIG", "DC_NOP_DAEMON", "DC_NOP_ADVERTISE_STARTD", "DC_NOP_ADVERTISE_SCHEDD",
+             "DC_NOP_ADVERTISE_MASTER")
+    async def dc_nop(self, request: Request) -> dict:
+        return {}
+
+    @command("DC_SEC_QUERY")
+    async def dc_sec_query(self, request: Request) -> dict:
+        """What a session for the named command would be (HTCondor's ping); see :mod:`htcondor._secman`."""
+        from ._secman import sec_query_ad
+
+        name = request.args.get("command", "DC_NOP")
+        if not isinstance(name, str):
+            raise ValueError("DC_SEC_QUERY names the command to try")
+        return {"ad": sec_query_ad(self, request, name)}
+
     # -- the ad every daemon publishes ---------------------------------------------------------
 
     def daemon_ad_base(self, mytype: str, name: str) -> dict:
@@ -407,6 +533,18 @@ async def call_daemon(address: str | Sinful, cmd: str, args: dict | None = None,
     if not reply.get("ok"):
         raise_reply_error(reply)
     return reply
+
+
+def local_name(argv: list[str]) -> str | None:
+    """The ``-local-name NAME`` of a daemon's command line (``-localname`` too), or None.
+
+    >>> local_name(["-f", "-local-name", "schedd2"]), local_name([])
+    ('schedd2', None)
+    """
+    for flag in ("-local-name", "-localname"):
+        if flag in argv and argv.index(flag) + 1 < len(argv):
+            return argv[argv.index(flag) + 1]
+    return None
 
 
 def daemon_main(cls: type[Daemon]) -> None:

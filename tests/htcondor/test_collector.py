@@ -250,7 +250,7 @@ def test_locate_and_locate_all(clean):
                  for i in range(3)], "UPDATE_SCHEDD_AD")
     located = c.locateAll(htcondor.DaemonTypes.Schedd)
     assert names(located) == ["schedd0@host", "schedd1@host", "schedd2@host"]
-    assert set(located[0].keys()) == {"MyAddress", "Name", "Machine"}  # of the attributes locate asks for
+    assert set(located[0].keys()) == {"MyAddress", "Name", "Machine", "MyType"}  # of the attributes locate asks for
     one = c.locate(htcondor.DaemonTypes.Schedd, "SCHEDD1@HOST")  # names compare without regard to case
     assert one["MyAddress"] == "<127.0.0.1:4001>" and "TotalIdleJobs" not in one
     with pytest.raises(htcondor.HTCondorLocateError, match="Unable to find daemon"):

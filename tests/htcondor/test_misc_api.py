@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ from htcondor._lock import lock_file_path
 from htcondor.htchirp import HTChirp, condor_chirp
 from htcondor.personal import PersonalPool
 
-ORACLE = "/work/main/.venv-oracle/bin/python"
+ORACLE = str(Path(__file__).resolve().parents[2] / ".venv-oracle" / "bin" / "python")
 
 
 @pytest.fixture

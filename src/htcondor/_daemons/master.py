@@ -10,8 +10,11 @@ What it does, as HTCondor's ``condor_master``:
   first, the others once the collector has written its address);
 * a daemon ``NAME`` runs the program the configuration names in ``NAME``
   when that is a real program, and otherwise this package's own
-  implementation (``python -m htcondor._daemons.<name>``), so the default
-  ``SCHEDD = $(SBIN)/condor_schedd`` needs no HTCondor installation;
+  implementation (``python -m htcondor._daemons.<name>``, or the one the
+  program's name says: ``SCHEDD2 = $(SCHEDD)`` runs the schedd), so the
+  default ``SCHEDD = $(SBIN)/condor_schedd`` needs no HTCondor
+  installation; ``<NAME>_ARGS`` is appended (``-local-name schedd2`` gives
+  a second schedd its own ``SCHEDD2.*`` settings);
 * restarts a daemon that exits, after ``MASTER_BACKOFF_CONSTANT +
   ceil(MASTER_BACKOFF_FACTOR ** restarts)`` seconds (at most
   ``MASTER_BACKOFF_CEILING``); a daemon that stays up for
@@ -26,10 +29,15 @@ What it does, as HTCondor's ``condor_master``:
 Commands: ``QUERY_READY`` (the ``condor_who`` view: every daemon's state and
 pid, ``IsReady``), ``DAEMON_OFF``/``DAEMON_ON`` (one daemon, ``{"daemon":
 "SCHEDD"}``), ``DAEMONS_OFF``/``DAEMONS_ON`` (all but the master),
-``RESTART`` (one daemon, or all), ``RECONFIG`` (SIGHUP to every daemon) and
-``MASTER_OFF``.  Every daemon it starts gets ``CONDOR_PARENT_PID`` in its
-environment and exits by itself when the master is gone, so killing the
-master with SIGKILL never leaves orphans behind.
+``RESTART`` (one daemon, or all), ``RECONFIG``/``DC_RECONFIG_FULL`` (SIGHUP
+to every daemon, each logged, and daemons added to or removed from
+``DAEMON_LIST`` started or stopped), ``DC_OFF_*`` and ``MASTER_OFF`` (the
+whole pool), ``DC_CHILDALIVE`` (a keep-alive: a daemon whose next one is
+late is killed as hung, then restarted) and ``DC_SET_READY``; the
+``*_PEACEFUL`` forms act as the graceful ones.  Every daemon it starts gets
+``CONDOR_PARENT_PID`` and ``CONDOR_INHERIT`` (the master's pid and address)
+in its environment and exits by itself when the master is gone, so killing
+the master with SIGKILL never leaves orphans behind.
 """
 
 from __future__ import annotations
@@ -39,12 +47,13 @@ import importlib.util
 import math
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
 import time
 
-from .._daemon_core import Daemon, call_daemon, command, daemon_main
+from .._daemon_core import Daemon, call_daemon, command, daemon_main, local_name
 from .._errors import HTCondorIOError, HTCondorValueError
 from .._sinful import read_address_file
 
@@ -57,9 +66,14 @@ _FIRST = ("COLLECTOR",)
 class ChildDaemon:
     """One daemon of ``DAEMON_LIST`` as the master sees it."""
 
-    def __init__(self, name: str, argv: list[str]):
+    def __init__(self, name: str, argv: list[str], subsys: str | None = None, address_file: str | None = None):
         self.name = name
         self.argv = argv
+        self.subsys = subsys or name  # the kind of daemon (SCHEDD for SCHEDD2 = $(SCHEDD))
+        self.localname = local_name(argv)
+        self.address_file = address_file
+        self.ready_state: str | None = None  # from DC_SET_READY
+        self.alive_deadline: float | None = None  # from DC_CHILDALIVE
         self.process: asyncio.subprocess.Process | None = None
         self.state = "Off"  # Off, Starting, Alive, Exited, Stopping
         self.restarts = 0
@@ -95,14 +109,47 @@ class Master(Daemon):
         return seen
 
     def daemon_argv(self, name: str) -> list[str] | None:
-        """The command line that runs daemon ``name``, or None when there is no program for it."""
+        """The command line that runs daemon ``name``, or None when there is no program for it.
+
+        The program is the one the configuration names (``SCHEDD2 = $(SCHEDD)``)
+        when that is a real executable, else this package's implementation of
+        the daemon of that name or of the program's name (``condor_schedd``);
+        ``<NAME>_ARGS`` is appended (``-local-name schedd2``).
+        """
+        return self._program(name)[0]
+
+    def _program(self, name: str) -> tuple[list[str] | None, str]:
+        """(command line, subsystem) of daemon ``name``."""
         program = self.param(name)
-        if isinstance(program, str) and program and os.access(program, os.X_OK) and not os.path.isdir(program):
-            return [program]
-        module = f"htcondor._daemons.{name.lower()}"
-        if importlib.util.find_spec(module) is not None:
-            return [sys.executable, "-m", module]
-        return None
+        program = program if isinstance(program, str) else ""
+        base = os.path.basename(program).removeprefix("condor_").upper() if program else ""
+        args = shlex.split(str(self.param(f"{name}_ARGS", "") or ""))
+        if program and os.access(program, os.X_OK) and not os.path.isdir(program):
+            return [program, *args], base or name
+        for kind in (name, base):
+            if not kind or not re.fullmatch(r"[A-Z_]+", kind):
+                continue
+            module = f"htcondor._daemons.{kind.lower()}"
+            if importlib.util.find_spec(module) is not None:
+                return [sys.executable, "-m", module, *args], kind
+        return None, name
+
+    def child_address_file(self, subsys: str, localname: str | None) -> str | None:
+        """Where a daemon of kind ``subsys`` (and local name) writes its address, as it computes it."""
+        macros = self.config.macros
+        raw = macros.lookup(f"{subsys}_ADDRESS_FILE", subsys, localname)
+        path = macros.expand(raw, subsys, localname) if raw else ""
+        if path:
+            return path
+        log = self.param("LOG")
+        return os.path.join(str(log), f".{(localname or subsys).lower()}_address") if log else None
+
+    def make_child(self, name: str) -> ChildDaemon | None:
+        argv, subsys = self._program(name)
+        if argv is None:
+            self.log.write(f"ERROR: no program to run for {name} (DAEMON_LIST names it); not starting it")
+            return None
+        return ChildDaemon(name, argv, subsys, self.child_address_file(subsys, local_name(argv)))
 
     def backoff(self, child: ChildDaemon) -> float:
         constant = self.param(f"MASTER_{child.name}_BACKOFF_CONSTANT", self.param("MASTER_BACKOFF_CONSTANT", 9))
@@ -117,11 +164,9 @@ class Master(Daemon):
 
     async def on_start(self) -> None:
         for name in self.daemon_names():
-            argv = self.daemon_argv(name)
-            if argv is None:
-                self.log.write(f"ERROR: no program to run for {name} (DAEMON_LIST names it); not starting it")
-                continue
-            self.children[name] = ChildDaemon(name, argv)
+            child = self.make_child(name)
+            if child is not None:
+                self.children[name] = child
         first = [c for c in self.children.values() if c.name in _FIRST]
         for child in first:
             await self.start_child(child)
@@ -131,8 +176,12 @@ class Master(Daemon):
             if child.name not in _FIRST:
                 await self.start_child(child)
         self.spawn(self.advertise_soon())
+        self.every(1.0, self.check_alive)
 
     def address_file_of(self, name: str) -> str | None:
+        child = self.children.get(name)
+        if child is not None:
+            return child.address_file
         path = self.param(f"{name}_ADDRESS_FILE")
         if path:
             return str(path)
@@ -151,7 +200,8 @@ class Master(Daemon):
     async def start_child(self, child: ChildDaemon) -> None:
         if child.pid:
             return
-        env = dict(os.environ, CONDOR_PARENT_PID=str(os.getpid()))
+        # CONDOR_INHERIT: how a child finds its master, as HTCondor's daemons (send_alive, set_ready_state)
+        env = dict(os.environ, CONDOR_PARENT_PID=str(os.getpid()), CONDOR_INHERIT=f"{os.getpid()} {self.address} 0 0")
         log_dir = str(self.param("LOG", "") or "")
         stderr = subprocess.DEVNULL
         if log_dir and os.path.isdir(log_dir):
@@ -170,6 +220,8 @@ class Master(Daemon):
         child.state = "Alive"
         child.started_at = time.monotonic()
         child.wanted = True
+        child.alive_deadline = None
+        child.ready_state = None
         self.log.write(f"Started DaemonCore process \"{' '.join(child.argv)}\", pid and pgroup = {child.process.pid}")
         child.watcher = self.spawn(self.watch(child, child.process))
 
@@ -279,7 +331,7 @@ class Master(Daemon):
         ready = True
         for child in self.children.values():
             alive = child.state == "Alive" and bool(child.pid)
-            path = self.address_file_of(child.name)
+            path = child.address_file
             if alive and path and not read_address_file(path):
                 alive = False  # started, not listening yet
             reply[child.name] = "Alive" if alive else child.state
@@ -300,43 +352,113 @@ class Master(Daemon):
     async def query_ready(self, request) -> dict:
         return {"who": self.who()}
 
-    @command("DAEMON_OFF", "DAEMON_OFF_FAST")
+    @command("DAEMON_OFF", "DAEMON_OFF_FAST", "DAEMON_OFF_PEACEFUL")
     async def daemon_off(self, request) -> dict:
-        await self.stop_child(self._child(request), fast=request.cmd.endswith("FAST"))
+        child = self._child(request)
+        self.log.write(f"Got {request.cmd} from {request.user}: turning off {child.name}")
+        await self.stop_child(child, fast=request.cmd.endswith("FAST"))
+        self.log.write(f"{child.name} is off (it stays off until DAEMON_ON or a restart of the master)")
         return {}
 
     @command("DAEMON_ON")
     async def daemon_on(self, request) -> dict:
-        await self.start_child(self._child(request))
+        child = self._child(request)
+        self.log.write(f"Got DAEMON_ON from {request.user}: starting {child.name}")
+        child.restarts = 0
+        await self.start_child(child)
         return {}
 
-    @command("DAEMONS_OFF", "DAEMONS_OFF_FAST")
+    @command("DAEMONS_OFF", "DAEMONS_OFF_FAST", "DAEMONS_OFF_PEACEFUL")
     async def daemons_off(self, request) -> dict:
         fast = request.cmd.endswith("FAST")
+        self.log.write(f"Got {request.cmd} from {request.user}: turning off every daemon but the master")
         await asyncio.gather(*(self.stop_child(c, fast) for c in self.children.values()))
+        self.log.write("All daemons are off; the master keeps running")
         return {}
 
     @command("DAEMONS_ON")
     async def daemons_on(self, request) -> dict:
+        self.log.write(f"Got DAEMONS_ON from {request.user}: starting every daemon")
         for child in self.children.values():
-            await self.start_child(child)
-        return {}
-
-    @command("RESTART")
-    async def restart(self, request) -> dict:
-        targets = [self._child(request)] if request.args.get("daemon") else list(self.children.values())
-        for child in targets:
-            await self.stop_child(child)
             child.restarts = 0
             await self.start_child(child)
         return {}
 
-    @command("RECONFIG")
-    async def reconfig_all(self, request) -> dict:
+    @command("RESTART", "RESTART_PEACEFUL")
+    async def restart(self, request) -> dict:
+        targets = [self._child(request)] if request.args.get("daemon") else list(self.children.values())
+        self.log.write(f"Got {request.cmd} from {request.user}: restarting {', '.join(c.name for c in targets)}")
+        for child in targets:
+            await self.stop_child(child)
+            child.restarts = 0
+        collector = [c for c in targets if c.name in _FIRST]
+        for child in collector:
+            await self.start_child(child)
+            await self.wait_for_address(child, 10.0)
+        for child in targets:
+            if child not in collector:
+                await self.start_child(child)
+        return {}
+
+    @command("RECONFIG", "DC_RECONFIG", "DC_RECONFIG_FULL")
+    async def dc_reconfig(self, request) -> dict:
+        """Re-read the configuration, signal every daemon to do the same, and follow changes of ``DAEMON_LIST``."""
+        self.log.write(f"Got {request.cmd} from {request.user}: reconfiguring")
         self.reconfig()
         for child in self.children.values():
             if child.pid:
                 child.process.send_signal(signal.SIGHUP)
+                self.log.write(f"Sent SIGHUP to {child.name} (pid {child.pid})")
+        wanted = self.daemon_names()
+        for name in [n for n in self.children if n not in wanted]:
+            self.log.write(f"{name} is no longer in DAEMON_LIST: stopping it")
+            await self.stop_child(self.children.pop(name))
+        for name in [n for n in wanted if n not in self.children]:
+            child = self.make_child(name)
+            if child is not None:
+                self.log.write(f"{name} is new in DAEMON_LIST: starting it")
+                self.children[name] = child
+                await self.start_child(child)
+        return {}
+
+    @command("DC_OFF_GRACEFUL", "DC_OFF_FAST", "DC_OFF_PEACEFUL", "DC_OFF_FORCE")
+    async def dc_off(self, request) -> dict:
+        """The master told to go off takes the whole pool down with it, as ``condor_off -master``."""
+        mode = "fast" if request.cmd in ("DC_OFF_FAST", "DC_OFF_FORCE") else "graceful"
+        self.log.write(f"Got {request.cmd} from {request.user}: shutting down the pool ({mode})")
+        asyncio.get_running_loop().call_soon(self.stop, mode)
+        return {}
+
+    @command("DC_CHILDALIVE")
+    async def dc_childalive(self, request) -> dict:
+        """A keep-alive: the daemon with that pid is killed as hung if the next one is late."""
+        pid, timeout = int(request.args.get("pid", 0)), max(int(request.args.get("timeout", 3600)), 1)
+        child = next((c for c in self.children.values() if c.pid and c.pid == pid), None)
+        if child is None:
+            raise HTCondorValueError(f"DC_CHILDALIVE: pid {pid} is not a daemon of this master")
+        child.alive_deadline = time.monotonic() + timeout
+        return {}
+
+    async def check_alive(self) -> None:
+        now = time.monotonic()
+        for child in self.children.values():
+            if child.alive_deadline is not None and now > child.alive_deadline and child.pid:
+                self.log.write(f"ERROR: Child pid {child.pid} ({child.name}) appears hung! Killing it hard.")
+                child.alive_deadline = None
+                try:
+                    child.process.kill()
+                except ProcessLookupError:
+                    pass
+
+    @command("DC_SET_READY")
+    async def dc_set_ready(self, request) -> dict:
+        pid = int(request.args.get("pid", 0))
+        state = str(request.args.get("state", "Ready") or "Ready")
+        child = next((c for c in self.children.values() if c.pid and c.pid == pid), None)
+        if child is None:
+            raise HTCondorValueError(f"DC_SET_READY: pid {pid} is not a daemon of this master")
+        child.ready_state = state
+        self.log.write(f"Daemon {child.name} (pid {pid}) reports that it is {state}")
         return {}
 
     @command("MASTER_OFF", "MASTER_OFF_FAST")
