@@ -218,11 +218,17 @@ def test_log_writes_nothing_until_enabled_then_honours_tool_debug(capsys, tmp_pa
 
 # -- several schedds ----------------------------------------------------------------------------
 
+def full_name(local_name: str) -> str:
+    """A daemon name without '@' is qualified with the host, as HTCondor names daemons."""
+    return f"{local_name}@{htcondor.param['FULL_HOSTNAME']}"
+
+
 def test_three_schedds_each_with_its_own_name_spool_log_and_queue(pool):
     collector = pool.collector
     names = wait_for(lambda: (lambda n: n if len(n) == 3 else None)(
         sorted(ad["Name"] for ad in collector.locateAll(htcondor.DaemonTypes.Schedd))), what="three schedd ads")
-    assert "schedd2" in names and "schedd3" in names
+    # a SCHEDD_NAME without '@' is qualified with the host, as HTCondor names daemons
+    assert [n.split("@")[0] for n in names if "@" in n] == ["schedd2", "schedd3"]
     submitted = {}
     for name in names:
         schedd = htcondor.Schedd(collector.locate(htcondor.DaemonTypes.Schedd, name))
@@ -243,7 +249,7 @@ def test_three_schedds_each_with_its_own_name_spool_log_and_queue(pool):
 # -- RemoteParam --------------------------------------------------------------------------------
 
 def test_remote_param_reads_the_daemons_own_configuration(pool):
-    remote = htcondor.RemoteParam(pool.collector.locate(htcondor.DaemonTypes.Schedd, "schedd2"))
+    remote = htcondor.RemoteParam(pool.collector.locate(htcondor.DaemonTypes.Schedd, full_name("schedd2")))
     assert remote["SCHEDD_NAME"] == "schedd2"
     assert remote["SPOOL"] == str(pool.local_dir / "spool2")
     assert "SPOOL" in remote and "NO_SUCH_KNOB_HERE" not in remote
@@ -256,7 +262,7 @@ def test_remote_param_reads_the_daemons_own_configuration(pool):
 
 
 def test_remote_param_write_refused_unless_settable(pool):
-    ad = pool.collector.locate(htcondor.DaemonTypes.Schedd, "schedd2")
+    ad = pool.collector.locate(htcondor.DaemonTypes.Schedd, full_name("schedd2"))
     remote = htcondor.RemoteParam(ad)
     with pytest.raises(htcondor.HTCondorReplyError, match="^Failed to set remote daemon parameter.$"):
         remote["START_LOCAL_UNIVERSE"] = "False"
@@ -273,7 +279,7 @@ def test_remote_param_write_refused_unless_settable(pool):
 
 
 def test_remote_param_write_takes_effect_after_reconfig_and_survives_the_next(pool):
-    ad = pool.collector.locate(htcondor.DaemonTypes.Schedd, "schedd2")
+    ad = pool.collector.locate(htcondor.DaemonTypes.Schedd, full_name("schedd2"))
     remote = htcondor.RemoteParam(ad)
     remote["MY_COLOUR"] = "blue"
     remote.refresh()
@@ -291,7 +297,8 @@ def test_remote_param_write_takes_effect_after_reconfig_and_survives_the_next(po
     remote.refresh()
     assert remote["MY_SIZE"] == "7" and "MY_COLOUR" not in remote
     # the other schedd never heard of it
-    assert "MY_SIZE" not in htcondor.RemoteParam(pool.collector.locate(htcondor.DaemonTypes.Schedd, "schedd3"))
+    schedd3 = pool.collector.locate(htcondor.DaemonTypes.Schedd, full_name("schedd3"))
+    assert "MY_SIZE" not in htcondor.RemoteParam(schedd3)
 
 
 # -- send_command -------------------------------------------------------------------------------
@@ -315,7 +322,7 @@ def test_daemon_off_and_on_one_daemon(pool):
     wait_for(lambda: pool.who()["IsReady"], what="the pool ready again")
     assert child_pid(pool, "SCHEDD3") not in (0, old)
     # the queue it had is still there
-    schedd = htcondor.Schedd(pool.collector.locate(htcondor.DaemonTypes.Schedd, "schedd3"))
+    schedd = htcondor.Schedd(pool.collector.locate(htcondor.DaemonTypes.Schedd, full_name("schedd3")))
     assert len(schedd.query(projection=["ClusterId"])) == 2
     with pytest.raises(htcondor.HTCondorReplyError, match="no daemon named"):
         htcondor.send_command(master, htcondor.DaemonCommands.DaemonOff, "NOSUCHDAEMON")
@@ -344,7 +351,7 @@ def test_keep_alive_missed_kills_the_hung_daemon(pool):
 def test_ping_describes_the_session(pool):
     import getpass
 
-    ad = pool.collector.locate(htcondor.DaemonTypes.Schedd, "schedd2")
+    ad = pool.collector.locate(htcondor.DaemonTypes.Schedd, full_name("schedd2"))
     secman = htcondor.SecMan()
     session = secman.ping(ad)
     assert session["AuthMethods"] == "FS" and session["AuthorizationSucceeded"] is True

@@ -121,7 +121,9 @@ class Schedd(Daemon):
         spool = str(self.param("SPOOL", os.path.join(str(self.param("LOCAL_DIR", ".")), "spool")))
         os.makedirs(spool, exist_ok=True)
         queue_log = str(self.param("JOB_QUEUE_LOG", os.path.join(spool, "job_queue.log")))
-        self.name = str(self.param("SCHEDD_NAME", "") or self.hostname)
+        name = str(self.param("SCHEDD_NAME", "") or "")
+        # as HTCondor builds a daemon name: a SCHEDD_NAME without '@' is qualified with the host
+        self.name = (name if "@" in name else f"{name}@{self.hostname}") if name else self.hostname
         self.queue = JobQueue(queue_log, fsync=bool(self.param("SCHEDD_FSYNC", True)),
                               super_users=self.super_users(), uid_domain=str(self.param("UID_DOMAIN", self.hostname)),
                               schedd_name=self.name)
