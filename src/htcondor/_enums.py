@@ -38,7 +38,12 @@ def add_tables(cls: type[HTCondorEnum]) -> type[HTCondorEnum]:
 
 @add_tables
 class SubsystemType(HTCondorEnum):
-    """The kind of HTCondor program a process is, for :func:`htcondor.set_subsystem`."""
+    """The kind of HTCondor program a process is, for :func:`htcondor.set_subsystem`.
+
+    >>> import htcondor
+    >>> htcondor.SubsystemType.Schedd, int(htcondor.SubsystemType.Tool)
+    (htcondor.htcondor.SubsystemType.Schedd, 12)
+    """
 
     Master = 1
     Collector = 2
@@ -58,7 +63,12 @@ class SubsystemType(HTCondorEnum):
 
 @add_tables
 class JobAction(HTCondorEnum):
-    """What :meth:`htcondor.Schedd.act` does to the jobs it selects."""
+    """What :meth:`htcondor.Schedd.act` does to the jobs it selects.
+
+    >>> import htcondor
+    >>> str(htcondor.JobAction.Hold), int(htcondor.JobAction.Release)
+    ('Hold', 2)
+    """
 
     Hold = 1
     Release = 2
@@ -72,7 +82,12 @@ class JobAction(HTCondorEnum):
 
 @add_tables
 class QueryOpts(HTCondorEnum):
-    """Options of a job query (bits; combine them with ``|``)."""
+    """Options of a job query (bits; combine them with ``|``).
+
+    >>> import htcondor
+    >>> int(htcondor.QueryOpts.AutoCluster), int(htcondor.QueryOpts.SummaryOnly)
+    (1, 8)
+    """
 
     Default = 0
     AutoCluster = 1
@@ -95,7 +110,12 @@ TransactionFlags.__doc__ = "How a job-queue transaction commits (bits; combine t
 
 @add_tables
 class DrainTypes(HTCondorEnum):
-    """How a startd drains: wait for jobs to finish, or not."""
+    """How a startd drains: wait for jobs to finish, or not (:meth:`htcondor.Startd.drainJobs`).
+
+    >>> import htcondor
+    >>> [str(t) for t in htcondor.DrainTypes]
+    ['Fast', 'Graceful', 'Quick']
+    """
 
     # declared in the official module's order (its ``names`` table keeps it)
     Fast = 20
@@ -105,7 +125,12 @@ class DrainTypes(HTCondorEnum):
 
 @add_tables
 class VacateTypes(HTCondorEnum):
-    """How jobs leave a machine that is vacated."""
+    """How jobs leave a machine that is vacated.
+
+    >>> import htcondor
+    >>> int(htcondor.VacateTypes.Fast)
+    2
+    """
 
     Fast = 2
     Graceful = 1
@@ -129,7 +154,12 @@ class JobStatus(enum.IntEnum):
 
 @add_tables
 class AdTypes(HTCondorEnum):
-    """The kinds of ClassAd a collector holds (:meth:`htcondor.Collector.query`)."""
+    """The kinds of ClassAd a collector holds (:meth:`htcondor.Collector.query`).
+
+    >>> import htcondor
+    >>> htcondor.AdTypes.Startd, htcondor.AdTypes["Schedd"]
+    (htcondor.htcondor.AdTypes.Startd, htcondor.htcondor.AdTypes.Schedd)
+    """
 
     # declared in the official module's order (its ``names`` table keeps it);
     # ``None`` is added below: no class body can declare it
@@ -154,7 +184,12 @@ class AdTypes(HTCondorEnum):
 
 @add_tables
 class DaemonTypes(HTCondorEnum):
-    """The kinds of daemon :meth:`htcondor.Collector.locate` finds."""
+    """The kinds of daemon :meth:`htcondor.Collector.locate` finds.
+
+    >>> import htcondor
+    >>> str(htcondor.DaemonTypes.Negotiator)
+    'Negotiator'
+    """
 
     Any = 1
     Master = 2

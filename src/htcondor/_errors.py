@@ -21,32 +21,76 @@ __all__ = ["HTCondorException", "HTCondorEnumError", "HTCondorIOError", "HTCondo
 
 
 class HTCondorException(Exception):
-    """The base of every exception the ``htcondor`` module raises on purpose."""
+    """The base of every exception the ``htcondor`` module raises on purpose.
+
+    >>> import htcondor
+    >>> all(issubclass(cls, htcondor.HTCondorException)
+    ...     for cls in (htcondor.HTCondorIOError, htcondor.HTCondorValueError, htcondor.HTCondorLocateError))
+    True
+    """
 
 
 class HTCondorEnumError(HTCondorException, ValueError, NotImplementedError):
-    """A value that is not a member of the enumeration it should belong to."""
+    """A value that is not a member of the enumeration it should belong to.
+
+    >>> import htcondor
+    >>> issubclass(htcondor.HTCondorEnumError, (ValueError, NotImplementedError))
+    True
+    """
 
 
 class HTCondorIOError(HTCondorException, OSError, RuntimeError, ValueError):
-    """A file or a daemon could not be read or written."""
+    """A file or a daemon could not be read or written.
+
+    >>> import htcondor
+    >>> try:
+    ...     htcondor.JobEventLog("/no/such/event.log")
+    ... except OSError as e:
+    ...     print(type(e).__name__)
+    HTCondorIOError
+    """
 
 
 class HTCondorInternalError(HTCondorException, RuntimeError, TypeError, ValueError):
-    """Something that should not happen did."""
+    """Something that should not happen did (daemons report an unexpected failure with it).
+
+    >>> import htcondor
+    >>> issubclass(htcondor.HTCondorInternalError, RuntimeError)
+    True
+    """
 
 
 class HTCondorLocateError(HTCondorException, OSError, RuntimeError, ValueError):
-    """A daemon could not be located."""
+    """A daemon could not be located.
+
+    >>> import htcondor
+    >>> issubclass(htcondor.HTCondorLocateError, OSError)
+    True
+    """
 
 
 class HTCondorReplyError(HTCondorException, RuntimeError, ValueError):
-    """A daemon replied with an error or an unexpected message."""
+    """A daemon replied with an error or an unexpected message.
+
+    >>> import htcondor
+    >>> issubclass(htcondor.HTCondorReplyError, RuntimeError)
+    True
+    """
 
 
 class HTCondorTypeError(HTCondorException, TypeError, RuntimeError, ValueError):
-    """An argument of the wrong type."""
+    """An argument of the wrong type.
+
+    >>> import htcondor
+    >>> issubclass(htcondor.HTCondorTypeError, TypeError)
+    True
+    """
 
 
 class HTCondorValueError(HTCondorException, ValueError, RuntimeError):
-    """An argument with a bad value."""
+    """An argument with a bad value.
+
+    >>> import htcondor
+    >>> issubclass(htcondor.HTCondorValueError, ValueError)
+    True
+    """
