@@ -496,11 +496,12 @@ def test_the_schedd_advertises_itself_to_the_collector(tmp_path, tmp_path_factor
                 ads = coll.query(htcondor.AdTypes.Submitter, "true", ["Name", "IdleJobs", "ScheddName"])
                 return ads if ads and ads[0].get("IdleJobs") == 2 else None
             ad = wait_for(submitter, what="the Submitter ad")[0]
-            assert ad["Name"].startswith(USER + "@") and ad["ScheddName"] == "testschedd"
+            name = f"testschedd@{htcondor.param['FULL_HOSTNAME']}"  # a name without '@' gets the host
+            assert ad["Name"].startswith(USER + "@") and ad["ScheddName"] == name
             schedd_ad = coll.query(htcondor.AdTypes.Schedd, "true", ["Name", "TotalIdleJobs", "MyAddress"])[0]
-            assert schedd_ad["Name"] == "testschedd" and schedd_ad["TotalIdleJobs"] == 2
+            assert schedd_ad["Name"] == name and schedd_ad["TotalIdleJobs"] == 2
             assert schedd_ad["MyAddress"] == daemon.address
-            assert Schedd(coll.locate(htcondor.DaemonTypes.Schedd, "testschedd")).query("true", ["ProcId"])
+            assert Schedd(coll.locate(htcondor.DaemonTypes.Schedd, name)).query("true", ["ProcId"])
         finally:
             daemon.stop()
     finally:
