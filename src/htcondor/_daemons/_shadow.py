@@ -254,6 +254,8 @@ class Shadows:
         for name in ("NumJobMatches", "NumShadowStarts", "JobRunCount"):
             bump(name)
         self._commit(txn)
+        self.schedd.log.write(f"Started job {key[0]}.{key[1]} on {claim.slot_name} {claim.startd} "
+                              f"for {claim.submitter or claim.owner}")
         return queue.jobs.get(key)
 
     def on_event(self, claim: ClaimRecord, key: tuple[int, int], event: dict) -> None:
@@ -320,6 +322,10 @@ class Shadows:
         status = ad.get("JobStatus")
         outcome = result.get("outcome")
         schedd = self.schedd
+        how = {"exited": f"exited with status {result.get('exit_code')}",
+               "signaled": f"was killed by signal {result.get('exit_signal')}",
+               "held": f"was held: {result.get('hold_reason')}"}.get(str(outcome), "was vacated")
+        schedd.log.write(f"Job {key[0]}.{key[1]} {how} on {claim.slot_name}")
         if status == REMOVED:
             queue.destroy(txn, key)  # removed while it ran: now it can leave
         elif status == HELD:
