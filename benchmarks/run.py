@@ -23,7 +23,11 @@ Scripts and what they measure:
   compare with, so it runs once, with our modules, and its figures are set
   against absolute targets (PASS or MISS).
 
-``run.py --only pool`` (or ``classad``, ``submit``, ``eventlog``; repeatable)
+* ``workload_tracking.py`` -- scalable job tracking (issue 5): a tracker
+  following a 100,000-event log, ``poll`` over 8 schedds, autocluster
+  queries against plain ones over 100,000 jobs.
+
+``run.py --only pool`` (or ``classad``, ``submit``, ``eventlog``, ``tracking``; repeatable)
 runs only those sections.
 """
 
@@ -49,6 +53,7 @@ MEASUREMENTS = {
 # section name for --only -> script run by both modules
 SCRIPTS = {"classad": "workloads.py", "submit": "workload_submit.py", "eventlog": "workload_eventlog.py"}
 POOL_SCRIPT = "workload_pool.py"
+TRACKING_SCRIPT = "workload_tracking.py"
 NOT_STARTED = "jobs did not start"
 
 
@@ -155,12 +160,38 @@ def pool(ours_py: str) -> int:
     return 0
 
 
+def tracking_report(r: dict) -> list[tuple[str, str, str, str]]:
+    """The job-tracking rows (issue 5): (label, figure, target, PASS/MISS)."""
+    rows = [("tracker following a 100,000-event log", f"{r['tracker_events_per_s']:,.0f} events/s", ">= 50,000",
+             "PASS" if r["tracker_events_per_s"] >= 50_000 else "MISS"),
+            ("poll over 8 schedds: first ads / slowest done", f"{r['poll_first_s']:.3f} / {r['poll_slowest_s']:.3f} s",
+             "first < slowest", "PASS" if r["poll_first_s"] < r["poll_slowest_s"] else "MISS")]
+    ok = r["autocluster_s"] < r["projection_s"] and r["autocluster_groups"] < 10 and "autocluster_note" not in r
+    rows.append((f"xquery AutoCluster vs projection ({r['autocluster_groups']} groups)",
+                 f"{r['autocluster_s']:.3f} / {r['projection_s']:.3f} s", "autocluster < projection",
+                 "PASS" if ok else "MISS"))
+    return rows
+
+
+def tracking(ours_py: str) -> int:
+    """Run the job-tracking workloads once with our modules and print each figure against its target."""
+    results = _run(ours_py, TRACKING_SCRIPT, {"PYTHONPATH": os.path.join(ROOT, "src"), "CONDOR_CONFIG": "/dev/null"},
+                   progress=True)
+    rows = tracking_report(results)
+    width = max(len(figure) for _, figure, _, _ in rows)
+    twidth = max(len(target) for _, _, target, _ in rows)
+    print(f"{'job tracking (ours; no official pool)':48} {'figure':>{width}}  {'target':<{twidth}}  verdict")
+    for label, figure, target, verdict in rows:
+        print(f"{label:48} {figure:>{width}}  {target:<{twidth}}  {verdict}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", action="append", choices=[*SCRIPTS, "pool"],
+    parser.add_argument("--only", action="append", choices=[*SCRIPTS, "pool", "tracking"],
                         help="run only this section (repeatable); default: all")
     args = parser.parse_args(argv)
-    sections = args.only or [*SCRIPTS, "pool"]
+    sections = args.only or [*SCRIPTS, "pool", "tracking"]
     ours_py = os.path.join(ROOT, ".venv", "bin", "python")
     oracle_py = os.path.join(ROOT, ".venv-oracle", "bin", "python")
     status = 0
@@ -172,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
             print()
         sys.stdout.flush()  # the pool's progress lines (its stderr) come after what is printed so far
         status = pool(ours_py) or status
+    if "tracking" in sections:
+        print()
+        sys.stdout.flush()
+        status = tracking(ours_py) or status
     return status
 
 

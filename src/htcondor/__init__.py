@@ -55,13 +55,16 @@ from ._errors import (
     HTCondorValueError,
 )
 from ._event import JobEvent
+from ._event_iterator import EventIterator, read_events
 from ._event_types import FileTransferEventType, JobEventType
 from ._eventlog_reader import JobEventLog
+from ._job_queue_reader import EntryType, LogReader
 from ._lock import FileLock, LockType, ProvisionerState, lock
 from ._negotiator_client import Negotiator
 from ._param import _Param
 from ._param import reload_config as _reload_config
 from ._param import set_subsystem as _set_subsystem
+from ._query_iterator import BlockingMode, BulkQueryIterator, HistoryIterator, QueryIterator, poll
 from ._remote_param import RemoteParam
 from ._schedd import EditResult, Schedd, SubmitResult, Transaction
 from ._schedd_negotiate import ResourceRequestIterator, ScheddNegotiate
@@ -78,6 +81,8 @@ __all__ = [
     "QueryOpts", "QueueItemsIterator", "Submit", "SubmitJobsIterator", "SubsystemType", "TransactionFlags",
     "VacateTypes", "param", "reload_config", "set_subsystem", "Schedd", "SubmitResult", "Transaction",
     "EditResult",
+    "BlockingMode", "BulkQueryIterator", "EntryType", "EventIterator", "HistoryIterator", "LogReader",
+    "QueryIterator", "poll", "read_events",
     "Negotiator", "Startd", "Claim", "ScheddNegotiate", "ResourceRequestIterator",
     "CredCheck", "CredStatus", "CredTypes", "Credd", "FileLock", "LockType", "ProvisionerState", "Token",
     "TokenRequest", "lock",

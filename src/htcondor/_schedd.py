@@ -33,6 +33,7 @@ from ._errors import (
     HTCondorValueError,
 )
 from ._peer import current_user
+from ._query_iterator import HistoryIterator, xquery_iterator
 from ._sinful import Sinful
 
 __all__ = ["Schedd", "Transaction", "SubmitResult", "EditResult", "DaemonLocation"]
@@ -440,7 +441,7 @@ class Schedd:
         if kwargs:
             raise TypeError(f"xquery() got unexpected keyword arguments {sorted(kwargs)}")
         text, _ = _constraint_text(constraint, classad.ClassAdParseError, "Parse error in constraint.")
-        return self._stream_query(text, projection, limit, opts, server_time=False)
+        return xquery_iterator(self, text, projection, limit, opts, name)
 
     def _stream_query(self, text: str, projection, limit: int, opts, server_time: bool) -> Iterator[classad.ClassAd]:
         projection = list(projection or [])
@@ -480,7 +481,7 @@ class Schedd:
         classad.ClassAdParseError
             For a constraint that is not an expression.
         """
-        return self._history_query(constraint, projection, match, since, {})
+        return HistoryIterator._wrap(self._history_query(constraint, projection, match, since, {}))
 
     def _history_query(self, constraint, projection, match, since, extra: dict) -> Iterator[classad.ClassAd]:
         text, _ = _constraint_text(constraint, classad.ClassAdParseError, "Parse error in constraint.")

@@ -26,17 +26,7 @@ INVENTORY = Path(__file__).parent / "data" / "api-inventory.md"
 ORACLE = str(Path(__file__).resolve().parents[2] / ".venv-oracle" / "bin" / "python")
 
 # Names still being built by other helpers of issue 5 (each entry: the name and who builds it).
-IN_PROGRESS = {
-    "htcondor.BlockingMode": "issue 5: event/log readers (LogReader)",
-    "htcondor.EntryType": "issue 5: event/log readers (LogReader)",
-    "htcondor.EventIterator": "issue 5: event/log readers (read_events)",
-    "htcondor.LogReader": "issue 5: event/log readers",
-    "htcondor.read_events": "issue 5: event/log readers",
-    "htcondor.BulkQueryIterator": "issue 5: asynchronous queries (poll)",
-    "htcondor.QueryIterator": "issue 5: asynchronous queries (Schedd.xquery)",
-    "htcondor.poll": "issue 5: asynchronous queries",
-    "htcondor.HistoryIterator": "issue 5: history iterators",
-}
+IN_PROGRESS: dict[str, str] = {}
 
 
 def _inventory() -> list[tuple[str, str, str, list[str]]]:

@@ -36,6 +36,7 @@ from classad._nodes import Literal as _Literal
 
 from .._accountant import submitter_of
 from .._adcodec import decode_ad, encode_ad
+from .._autocluster_query import aggregate_reply
 from .._daemon_core import Daemon, StreamSummary, call_daemon, command, daemon_main
 from .._errors import HTCondorIOError, HTCondorValueError
 from .._eventlog_writer import format_event
@@ -118,6 +119,7 @@ class Schedd(Daemon):
 
     def __init__(self, argv: list[str] | None = None):
         super().__init__(argv)
+        self._significant_attrs: list[str] | None = None  # from the last NEGOTIATE: what autocluster queries group by
         spool = str(self.param("SPOOL", os.path.join(str(self.param("LOCAL_DIR", ".")), "spool")))
         os.makedirs(spool, exist_ok=True)
         queue_log = str(self.param("JOB_QUEUE_LOG", os.path.join(spool, "job_queue.log")))
@@ -459,6 +461,7 @@ class Schedd(Daemon):
         if type(cap) is not int or cap < 1:
             raise HTCondorValueError("max_per_autocluster must be a positive integer")
         clusters = AutoClusters(significant)
+        self._significant_attrs = significant
         per_submitter: dict[str, list] = {}
         taken: dict[tuple, int] = {}
         busy = self.shadows.busy
@@ -501,6 +504,11 @@ class Schedd(Daemon):
 
     async def _query(self, user, tree, projection, limit, opts, server_time) -> AsyncIterator:
         queue = self.queue
+        if opts & 3:  # QueryOpts.AutoCluster / GroupBy: one ad per group of jobs (htcondor._autocluster_query)
+            for data in aggregate_reply(queue.jobs.values(), tree, projection, limit, opts, self._significant_attrs):
+                yield data
+            yield StreamSummary()
+            return
         my_jobs_only = bool(opts & QUERY_MY_JOBS)
         counts = dict.fromkeys(("Idle", "Running", "Removed", "Completed", "Held", "Suspended",
                                 "TransferringOutput"), 0)
