@@ -309,10 +309,11 @@ def poll(queries, timeout_ms: int = 20000) -> BulkQueryIterator:
     >>> import htcondor
     >>> list(htcondor.poll([], timeout_ms=10))
     []
-    >>> htcondor.poll(None)
-    Traceback (most recent call last):
-      ...
-    htcondor.HTCondorTypeError: Unable to iterate over query object.
+    >>> try:
+    ...     htcondor.poll(None)
+    ... except htcondor.HTCondorTypeError as e:
+    ...     print(e)
+    Unable to iterate over query object.
     """
     if queries is None or isinstance(queries, (int, float)) or not hasattr(queries, "__iter__"):
         raise HTCondorTypeError("Unable to iterate over query object.")

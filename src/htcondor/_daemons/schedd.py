@@ -120,6 +120,7 @@ class Schedd(Daemon):
     def __init__(self, argv: list[str] | None = None):
         super().__init__(argv)
         self._significant_attrs: list[str] | None = None  # from the last NEGOTIATE: what autocluster queries group by
+        self._advertised_once = False
         spool = str(self.param("SPOOL", os.path.join(str(self.param("LOCAL_DIR", ".")), "spool")))
         os.makedirs(spool, exist_ok=True)
         queue_log = str(self.param("JOB_QUEUE_LOG", os.path.join(spool, "job_queue.log")))
@@ -159,12 +160,20 @@ class Schedd(Daemon):
         super().reconfig()
         self.queue.super_users = set(self.super_users())
 
+    def _write_address_file(self) -> None:
+        # The address file tells the master (and PersonalPool) this daemon is ready; a client that
+        # then asks the collector for the schedd must find it, so the file follows the first update.
+        if self._advertised_once:
+            super()._write_address_file()
+
     async def on_start(self) -> None:
         self.log.write(f"job queue: {len(self.queue.jobs)} jobs in {len(self.queue.clusters)} clusters; "
                        f"next cluster {self.queue.next_cluster}")
         self.requeue_orphans()
+        await self.advertise()
+        self._advertised_once = True
+        self._write_address_file()
         self.reschedule()
-        self.spawn(self.advertise())
         self.spawn(self.periodic())
 
     async def on_stop(self) -> None:
