@@ -36,6 +36,7 @@ __all__ = ["BlockingMode", "QueryIterator", "BulkQueryIterator", "HistoryIterato
            "start_query"]
 
 _NO_INIT = "This class cannot be instantiated from Python"
+_READS_PER_PUMP = 1
 _READ_SIZE = 1 << 18
 
 
@@ -93,7 +94,9 @@ class QueryIterator:
             return
         sock = self._conn._sock
         try:
-            while True:
+            # A few reads at most: a schedd streams faster than a consumer reads, and reading
+            # until the socket is empty would hold the whole answer in memory.
+            for _ in range(_READS_PER_PUMP):
                 data = sock.recv(_READ_SIZE)
                 if not data:
                     self._fail(HTCondorIOError("Failed to receive remote ad."))
