@@ -40,7 +40,7 @@ from .._autocluster_query import aggregate_reply
 from .._daemon_core import Daemon, StreamSummary, call_daemon, command, daemon_main
 from .._errors import HTCondorIOError, HTCondorValueError
 from .._eventlog_writer import format_event
-from .._history_file import HistoryWriter, read_history
+from .._history_file import HistoryWriter
 from .._job_queue import (
     COMPLETED,
     HELD,
@@ -57,6 +57,10 @@ from .._job_queue import (
 from .._sinful import read_address_file
 from . import _spool
 from ._local_jobs import LocalJobs
+from ._request_args import HistoryQuery
+from ._request_args import job_ids as _job_ids
+from ._request_args import parse_constraint as _parse_constraint
+from ._request_args import projection_of as _projection
 from ._shadow import Shadows
 from ._user_records import UserRecords
 
@@ -75,41 +79,6 @@ EV_SUBMIT, EV_ABORTED, EV_HELD, EV_RELEASED = 0, 9, 12, 13
 
 QUERY_SUMMARY_ONLY, QUERY_MY_JOBS, QUERY_INCLUDE_CLUSTER, QUERY_ONLY_CLUSTERS = 8, 4, 16, 64
 
-_JOB_ID = re.compile(r"\s*(\d+)(?:\.(-?\d+))?\s*\Z")
-
-
-def _parse_constraint(text) -> classad.ExprTree | None:
-    """The constraint as an ExprTree; None for "match everything"."""
-    if text is None:
-        return None
-    if not isinstance(text, str):
-        raise HTCondorValueError("the constraint must be a string")
-    if not text.strip() or text.strip().lower() == "true":
-        return None
-    try:
-        return classad.ExprTree(text)
-    except Exception as e:
-        raise HTCondorValueError(f"Parse error in constraint {text!r}: {e}") from None
-
-
-def _job_ids(ids) -> list[tuple[int, int]]:
-    if not isinstance(ids, list):
-        raise HTCondorValueError("job ids must be a list of strings")
-    out = []
-    for text in ids:
-        m = _JOB_ID.match(text) if isinstance(text, str) else None
-        if m is None:
-            raise HTCondorValueError(f"Invalid job id {text!r}")
-        out.append((int(m.group(1)), int(m.group(2)) if m.group(2) is not None else -1))
-    return out
-
-
-def _projection(value) -> list[str] | None:
-    if value is None or value == []:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise HTCondorValueError("the projection must be a list of attribute names")
-    return [v.lower() for v in value]
 
 
 class Schedd(Daemon):
@@ -566,25 +535,9 @@ class Schedd(Daemon):
 
     @command("QUERY_HISTORY")
     async def query_history(self, request) -> AsyncIterator:
+        """Ads of jobs that left the queue (``epochs``: of each run of a job), newest first."""
         args = request.args
-        tree = _parse_constraint(args.get("constraint", "true"))
-        projection = _projection(args.get("projection"))
-        match = args.get("match", -1)
-        if type(match) is not int:
-            raise HTCondorValueError("match must be an integer")
-        since = args.get("since")
-        since_tree = None
-        since_id = None
-        if isinstance(since, int) and not isinstance(since, bool):
-            since_id = (since, None)
-        elif isinstance(since, str):
-            m = _JOB_ID.match(since)
-            if m is not None:
-                since_id = (int(m.group(1)), int(m.group(2)) if m.group(2) is not None else None)
-            else:
-                since_tree = _parse_constraint(since)
-        elif since is not None:
-            raise HTCondorValueError("invalid since argument")
+        query = HistoryQuery.from_args(args)
         path = self.history.path
         if args.get("epochs"):
             # the epoch history holds EPOCH records only: another ad type finds nothing
@@ -592,25 +545,7 @@ class Schedd(Daemon):
             if ad_type is not None and not isinstance(ad_type, str):
                 raise HTCondorValueError("ad_type must be a string")
             path = self.epoch_history_path if not ad_type or ad_type.upper() == "EPOCH" else ""
-        return self._history(tree, projection, match, since_id, since_tree, path)
-
-    async def _history(self, tree, projection, match, since_id, since_tree, path: str) -> AsyncIterator:
-        sent = 0
-        for ad in read_history(path) if path else ():
-            if since_id is not None:
-                cluster, proc = since_id
-                if ad.get("ClusterId") == cluster and (proc is None or ad.get("ProcId") == proc):
-                    break
-            if since_tree is not None and is_true(since_tree, ad):
-                break
-            if tree is not None and not is_true(tree, ad):
-                continue
-            if 0 <= match <= sent:
-                break
-            sent += 1
-            yield encode_ad(ad, projection)
-            if sent % 256 == 0:
-                await asyncio.sleep(0)
+        return query.stream(path)
 
     # -- actions -------------------------------------------------------------------------------------
 

@@ -63,12 +63,13 @@ import classad
 
 from .._accountant import submitter_of
 from .._adcodec import decode_ad, encode_ad
-from .._daemon_core import Daemon, StreamSummary, call_daemon, command, daemon_main
+from .._daemon_core import Daemon, call_daemon, command, daemon_main
 from .._errors import HTCondorIOError, HTCondorValueError
-from .._history_file import HistoryWriter, read_history
+from .._history_file import HistoryWriter
 from .._sinful import read_address_file
 from .._slots import RESOURCES, WITHIN_RESOURCE_LIMITS, Slot, new_claim_id, slot_layout
 from .._starter import Starter, event_message, result_message
+from ._request_args import HistoryQuery
 
 __all__ = ["Startd"]
 
@@ -565,47 +566,7 @@ class Startd(Daemon):
     @command("GET_HISTORY")
     async def get_history(self, request):
         """The jobs this startd ran, newest first (``Startd.history``): constraint, projection, match, since."""
-        from .schedd import _JOB_ID, _parse_constraint, _projection
-
-        args = request.args
-        tree = _parse_constraint(args.get("constraint", "true"))
-        projection = _projection(args.get("projection"))
-        match = args.get("match", -1)
-        if type(match) is not int:
-            raise HTCondorValueError("match must be an integer")
-        since = args.get("since")
-        since_id = since_tree = None
-        if type(since) is int:
-            since_id = (since, None)
-        elif isinstance(since, str):
-            m = _JOB_ID.match(since)
-            if m is not None:
-                since_id = (int(m.group(1)), int(m.group(2)) if m.group(2) is not None else None)
-            else:
-                since_tree = _parse_constraint(since)
-        elif since is not None:
-            raise HTCondorValueError("invalid since argument")
-        return self._history(tree, projection, match, since_id, since_tree)
-
-    async def _history(self, tree, projection, match, since_id, since_tree):
-        from .._job_queue import is_true
-
-        sent = 0
-        for ad in read_history(self.history.path):
-            if since_id is not None and ad.get("ClusterId") == since_id[0] \
-                    and (since_id[1] is None or ad.get("ProcId") == since_id[1]):
-                break
-            if since_tree is not None and is_true(since_tree, ad):
-                break
-            if tree is not None and not is_true(tree, ad):
-                continue
-            if 0 <= match <= sent:
-                break
-            sent += 1
-            yield encode_ad(ad, projection)
-            if sent % 256 == 0:
-                await asyncio.sleep(0)
-        yield StreamSummary()
+        return HistoryQuery.from_args(request.args).stream(self.history.path)
 
     # -- draining (condor_drain; Startd.drainJobs) ------------------------------------------------------
 
