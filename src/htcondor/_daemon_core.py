@@ -52,7 +52,7 @@ from ._daemon_log import DaemonLog, parse_size
 from ._detected import full_hostname
 from ._errors import HTCondorException
 from ._peer import peer_user
-from ._sinful import Sinful
+from ._sinful import Sinful, read_address_file
 
 __all__ = ["Daemon", "Request", "Connection", "StreamSummary", "command", "daemon_main", "call_daemon", "STREAM_BATCH",
            "local_name"]
@@ -199,6 +199,14 @@ class Daemon:
             return path
         log = self.param("LOG")
         return os.path.join(log, f".{(self.localname or self.SUBSYS).lower()}_address") if log else None
+
+    def collector_address(self) -> str | None:
+        """The pool's collector, from ``COLLECTOR_ADDRESS_FILE`` (default ``$(LOG)/.collector_address``)."""
+        path = self.param("COLLECTOR_ADDRESS_FILE")
+        if not path:
+            log = self.param("LOG")
+            path = os.path.join(str(log), ".collector_address") if log else None
+        return read_address_file(str(path)) if path else None
 
     def bind_host(self) -> str:
         interface = str(self.param("NETWORK_INTERFACE", "127.0.0.1"))

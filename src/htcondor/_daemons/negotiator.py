@@ -48,7 +48,6 @@ from .._autocluster import significant_attributes
 from .._daemon_core import Daemon, call_daemon, command, daemon_main
 from .._errors import HTCondorValueError
 from .._matchmaker import MatchmakerConfig, negotiate
-from .._sinful import read_address_file
 
 __all__ = ["Negotiator", "PRIORITY_ATTRIBUTES"]
 
@@ -101,13 +100,6 @@ class Negotiator(Daemon):
             os.replace(tmp, self.accountant_file)
         except OSError as e:
             self.log.write(f"ERROR: cannot write {self.accountant_file}: {e}")
-
-    def collector_address(self) -> str | None:
-        path = self.param("COLLECTOR_ADDRESS_FILE")
-        if not path:
-            log = self.param("LOG")
-            path = os.path.join(str(log), ".collector_address") if log else None
-        return read_address_file(str(path)) if path else None
 
     async def on_start(self) -> None:
         self._lock = asyncio.Lock()

@@ -935,13 +935,6 @@ class Schedd(Daemon):
             ads.append(ad)
         return ads
 
-    def collector_address(self) -> str | None:
-        path = self.param("COLLECTOR_ADDRESS_FILE")
-        if not path:
-            log = self.param("LOG")
-            path = os.path.join(str(log), ".collector_address") if log else None
-        return read_address_file(str(path)) if path else None
-
     async def advertise(self) -> None:
         """Send the Scheduler ad and the Submitter ads to the collector (a failure is logged)."""
         address = self.collector_address()

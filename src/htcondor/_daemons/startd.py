@@ -66,7 +66,6 @@ from .._adcodec import decode_ad, encode_ad
 from .._daemon_core import Daemon, call_daemon, command, daemon_main
 from .._errors import HTCondorIOError, HTCondorValueError
 from .._history_file import HistoryWriter
-from .._sinful import read_address_file
 from .._slots import RESOURCES, WITHIN_RESOURCE_LIMITS, Slot, new_claim_id, slot_layout
 from .._starter import Starter, event_message, result_message
 from ._request_args import HistoryQuery
@@ -231,13 +230,6 @@ class Startd(Daemon):
         # is ready once its slots are in the collector, so it writes the file after the first update.
         if self._listening:
             super()._write_address_file()
-
-    def collector_address(self) -> str | None:
-        path = self.param("COLLECTOR_ADDRESS_FILE")
-        if not path:
-            log = self.param("LOG")
-            path = os.path.join(str(log), ".collector_address") if log else None
-        return read_address_file(str(path)) if path else None
 
     async def on_start(self) -> None:
         self.build_slots()
