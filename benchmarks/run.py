@@ -151,13 +151,17 @@ def pool(ours_py: str) -> int:
     """Run the pool workloads once with our modules and print each figure against its target."""
     results = _run(ours_py, POOL_SCRIPT, {"PYTHONPATH": os.path.join(ROOT, "src"), "CONDOR_CONFIG": "/dev/null"},
                    progress=True)
-    rows = pool_report(results)
+    print_rows("pool workload (ours; no official pool)", pool_report(results))
+    return 0
+
+
+def print_rows(title: str, rows: list[tuple[str, str, str, str]]) -> None:
+    """A table of (label, figure, target, verdict) rows under ``title``."""
     width = max(len(figure) for _, figure, _, _ in rows)
     twidth = max(len(target) for _, _, target, _ in rows)
-    print(f"{'pool workload (ours; no official pool)':48} {'figure':>{width}}  {'target':<{twidth}}  verdict")
+    print(f"{title:48} {'figure':>{width}}  {'target':<{twidth}}  verdict")
     for label, figure, target, verdict in rows:
         print(f"{label:48} {figure:>{width}}  {target:<{twidth}}  {verdict}")
-    return 0
 
 
 def tracking_report(r: dict) -> list[tuple[str, str, str, str]]:
@@ -177,12 +181,7 @@ def tracking(ours_py: str) -> int:
     """Run the job-tracking workloads once with our modules and print each figure against its target."""
     results = _run(ours_py, TRACKING_SCRIPT, {"PYTHONPATH": os.path.join(ROOT, "src"), "CONDOR_CONFIG": "/dev/null"},
                    progress=True)
-    rows = tracking_report(results)
-    width = max(len(figure) for _, figure, _, _ in rows)
-    twidth = max(len(target) for _, _, target, _ in rows)
-    print(f"{'job tracking (ours; no official pool)':48} {'figure':>{width}}  {'target':<{twidth}}  verdict")
-    for label, figure, target, verdict in rows:
-        print(f"{label:48} {figure:>{width}}  {target:<{twidth}}  {verdict}")
+    print_rows("job tracking (ours; no official pool)", tracking_report(results))
     return 0
 
 

@@ -152,10 +152,11 @@ class JobEvent:
         self._index = index
         return index
 
-    def _ad_index(self, index: dict, extra: dict) -> dict:
-        """Attributes evaluated in the event's ClassAd (job ad information and unknown events)."""
+    def _unevaluated_ad(self) -> classad.ClassAd:
+        """The ClassAd of an event that carries one (job ad information, unknown events), expressions kept."""
+        extra = self._extra
         ad = classad.ClassAd()
-        for name, value in index.values():
+        for name, value in self._base():
             ad[name] = value
         for name, value in self._body.items():
             ad[name] = value
@@ -165,6 +166,11 @@ class JobEvent:
             ad[name] = tree
         if extra["merge"]:
             ad["MyType"] = "JobAdInformationEvent"
+        return ad
+
+    def _ad_index(self, index: dict, extra: dict) -> dict:
+        """Attributes evaluated in the event's ClassAd (job ad information and unknown events)."""
+        ad = self._unevaluated_ad()
         result = {}
         for name in ad.keys():
             try:

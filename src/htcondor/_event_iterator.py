@@ -38,21 +38,10 @@ _NO_INIT = "This class cannot be instantiated from Python"
 
 def event_ad(event) -> classad.ClassAd:
     """The ClassAd of a :class:`htcondor.JobEvent`, as the old API gives it."""
-    ad = classad.ClassAd()
     extra = event._extra
     if extra is not None and "ad" in extra and not extra.get("broken"):
-        # an event that carries a ClassAd (job ad information): keep its expressions unevaluated
-        for name, value in event._base():
-            ad[name] = value
-        for name, value in event._body.items():
-            ad[name] = value
-        for name, tree in extra["ad"]:
-            if extra["merge"] and name in ad:
-                continue
-            ad[name] = tree
-        if extra["merge"]:
-            ad["MyType"] = "JobAdInformationEvent"
-        return ad
+        return event._unevaluated_ad()  # the event carries a ClassAd: its expressions stay unevaluated
+    ad = classad.ClassAd()
     for key, value in event.items():
         ad[key] = classad.ClassAd(value) if isinstance(value, dict) else value
     return ad

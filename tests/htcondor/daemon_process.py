@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -68,3 +69,21 @@ class DaemonProcess:
                 self.proc.wait()
         if self.proc is not None and self.proc.stderr:
             self.proc.stderr.close()
+
+
+@contextlib.contextmanager
+def private_pool(local_dir, config: dict):
+    """A running PersonalPool; afterwards CONDOR_CONFIG is as it was (the pool points it at itself)."""
+    import htcondor
+    from htcondor.personal import PersonalPool
+
+    before = os.environ.get("CONDOR_CONFIG")
+    try:
+        with PersonalPool(local_dir=local_dir, config=config) as pool:
+            yield pool
+    finally:
+        if before is None:
+            os.environ.pop("CONDOR_CONFIG", None)
+        else:
+            os.environ["CONDOR_CONFIG"] = before
+        htcondor.reload_config()

@@ -15,7 +15,7 @@ import time
 import warnings
 
 import pytest
-from daemon_process import wait_for
+from daemon_process import private_pool, wait_for
 
 import htcondor
 from htcondor import JobEventType as ET
@@ -27,18 +27,8 @@ TIMEOUT = 15.0
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory):
-    before = os.environ.get("CONDOR_CONFIG")
-    p = PersonalPool(local_dir=tmp_path_factory.mktemp("jobs") / "pool",
-                     config={"NUM_CPUS": CPUS, "PERIODIC_EXPR_INTERVAL": 1})
-    try:
-        with p:
-            yield p
-    finally:
-        if before is None:
-            os.environ.pop("CONDOR_CONFIG", None)
-        else:
-            os.environ["CONDOR_CONFIG"] = before
-        htcondor.reload_config()
+    with private_pool(tmp_path_factory.mktemp("jobs") / "pool", {"NUM_CPUS": CPUS, "PERIODIC_EXPR_INTERVAL": 1}) as p:
+        yield p
 
 
 @pytest.fixture

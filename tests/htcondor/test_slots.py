@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-from daemon_process import wait_for
+from daemon_process import private_pool, wait_for
 
 import htcondor
 from htcondor._slots import parse_slot_type, slot_layout
-from htcondor.personal import PersonalPool
 
 MACHINE = {"Cpus": 4, "Memory": 8192, "Disk": 1000000, "GPUs": 0}
 
@@ -104,18 +102,9 @@ def test_a_bad_slot_type_raises():
 
 @pytest.fixture(scope="module")
 def static_pool(tmp_path_factory):
-    before = os.environ.get("CONDOR_CONFIG")
-    p = PersonalPool(local_dir=tmp_path_factory.mktemp("static") / "pool",
-                     config={"NUM_SLOTS_TYPE_1": 0, "NUM_SLOTS": 2, "NUM_CPUS": 2})
-    try:
-        with p:
-            yield p
-    finally:
-        if before is None:
-            os.environ.pop("CONDOR_CONFIG", None)
-        else:
-            os.environ["CONDOR_CONFIG"] = before
-        htcondor.reload_config()
+    static = {"NUM_SLOTS_TYPE_1": 0, "NUM_SLOTS": 2, "NUM_CPUS": 2}
+    with private_pool(tmp_path_factory.mktemp("static") / "pool", static) as p:
+        yield p
 
 
 def slots(pool, constraint="true"):

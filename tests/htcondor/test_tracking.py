@@ -21,14 +21,13 @@ import time
 import warnings
 
 import pytest
-from daemon_process import wait_for
+from daemon_process import private_pool, wait_for
 
 import classad
 import htcondor
 from htcondor._autocluster_query import aggregate_reply, autocluster_ads
 from htcondor._client import DaemonConnection
 from htcondor._query_iterator import start_query
-from htcondor.personal import PersonalPool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ORACLE_PYTHON = os.path.join(ROOT, ".venv-oracle", "bin", "python")
@@ -55,17 +54,8 @@ def _autocluster_hooked() -> bool:
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory):
-    before = os.environ.get("CONDOR_CONFIG")
-    p = PersonalPool(local_dir=tmp_path_factory.mktemp("tracking") / "pool", config={"NUM_CPUS": 8})
-    try:
-        with p:
-            yield p
-    finally:
-        if before is None:
-            os.environ.pop("CONDOR_CONFIG", None)
-        else:
-            os.environ["CONDOR_CONFIG"] = before
-        htcondor.reload_config()
+    with private_pool(tmp_path_factory.mktemp("tracking") / "pool", {"NUM_CPUS": 8}) as p:
+        yield p
 
 
 @pytest.fixture(scope="module")
